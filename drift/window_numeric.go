@@ -3,7 +3,6 @@ package drift
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // NumericAccumulator gathers one window of a numeric feature against its
@@ -150,9 +149,8 @@ func (a *NumericAccumulator) ReferenceSample() []float64 { return a.ref.Sample }
 // sorts it and returns it. With enough capacity in dst it does not
 // allocate.
 func (a *NumericAccumulator) SortedSample(dst []float64) []float64 {
-	dst = append(dst[:0], a.sample.Values()...)
-	slices.Sort(dst)
-	return dst
+	var s radixSorter
+	return s.sort(dst, a.sample.Values())
 }
 
 // SampleLen returns the number of values in the window's sample.

@@ -30,6 +30,8 @@ type CLI struct {
 	Validate ValidateCmd `cmd:"" help:"Check a configuration file and print every problem with its file, line and field."`
 	Compare  CompareCmd  `cmd:"" help:"Compare a current data file with a reference data file, column by column, and report drift."`
 	Version  VersionCmd  `cmd:"" help:"Print the version and exit."`
+
+	Reference ReferenceCmd `cmd:"" help:"Build reference profiles from training data."`
 }
 
 // Env is what every subcommand receives: the context, the output streams and
