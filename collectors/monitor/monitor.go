@@ -1,0 +1,177 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/driftwatch/driftwatch/collectors"
+	"github.com/driftwatch/driftwatch/collectors/event"
+	"github.com/driftwatch/driftwatch/drift"
+)
+
+// Monitor is the monitoring state machine of one model: its open windows,
+// its label join, the positions of the events it holds and the results it
+// has yet to publish.
+//
+// A Monitor is not safe for concurrent use: a source calls Observe,
+// Reject, Sync, Flush and Revoke from one goroutine. What it publishes is
+// read through its Store, from any goroutine.
+type Monitor struct {
+	cfg  collectors.ModelConfig
+	log  *slog.Logger
+	now  func() time.Time
+	skew int64 // nanoseconds; negative when off
+	cp   Checkpointer
+
+	eval    *drift.Evaluator
+	columns []column
+	// featuresFromPredictions reports that prediction events carry the
+	// features; when features travel on their own stream they do not.
+	featuresFromPredictions bool
+
+	parts   *partitions
+	drift   windower[*drift.Window]
+	quality windower[*qualityAcc]
+	join    *joiner // nil when labels are off
+	pairing *pairing
+	closedD []*slot[*drift.Window] // scratch
+	closedQ []*slot[*qualityAcc]   // scratch
+
+	counts  counts
+	reasons map[event.Reason]int
+	pending pending
+	saved   Checkpoint
+
+	lastDrift   *drift.Report
+	lastQuality *QualityReport
+	store       *Store
+	entry       *entry
+}
+
+// column is where a configured feature's values go in a drift window.
+type column struct {
+	index    int // in the profile
+	numeric  bool
+	disabled bool
+}
+
+// pending holds what windows closed since the last Sync, to be published
+// once their close is durable.
+type pending struct {
+	windows     [len(windowKinds)][len(windowOutcomes)]uint64
+	events      [len(windowKinds)]uint64
+	lastDrift   *drift.Report
+	lastQuality *QualityReport
+}
+
+// New builds the monitor of one model, loads its checkpoint and registers
+// it with the store, which then exports the model's metrics. A model can
+// have only one monitor in a store at a time; Close removes it.
+func New(ctx context.Context, opts Options) (*Monitor, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("monitor for model %q: %w", opts.Config.Name, err)
+	}
+	cfg := opts.Config
+	m := &Monitor{
+		cfg:                     cfg,
+		log:                     opts.Logger.With("model", cfg.Name),
+		now:                     opts.Now,
+		skew:                    int64(opts.MaxFutureSkew),
+		cp:                      opts.Checkpointer,
+		parts:                   newPartitions(),
+		featuresFromPredictions: !(cfg.Source.Type == collectors.SourceKafka && cfg.Source.Kafka.Topics.Features != ""),
+		reasons:                 map[event.Reason]int{},
+		store:                   opts.Store,
+	}
+	for i, r := range Reasons() {
+		m.reasons[r] = i
+	}
+	m.counts.rejections = make([]uint64, len(Reasons()))
+	m.counts.delay.buckets = make([]uint64, len(delayBuckets)+1)
+	if err := m.build(opts); err != nil {
+		return nil, fmt.Errorf("monitor for model %q: %w", cfg.Name, err)
+	}
+	if err := m.restore(ctx); err != nil {
+		return nil, fmt.Errorf("monitor for model %q: %w", cfg.Name, err)
+	}
+	e, err := opts.Store.add(cfg.Name, opts.Lag)
+	if err != nil {
+		return nil, fmt.Errorf("monitor for model %q: %w", cfg.Name, err)
+	}
+	m.entry = e
+	m.publish()
+	return m, nil
+}
+
+// build sets up the evaluator, the windows and the label join.
+func (m *Monitor) build(opts Options) error {
+	cfg, p := opts.Config, opts.Profile
+	eval, err := drift.NewEvaluator(p, evaluateOptions(cfg))
+	if err != nil {
+		return err
+	}
+	m.eval = eval
+	for _, f := range cfg.Features {
+		i, _ := p.FeatureIndex(f.Name)
+		m.columns = append(m.columns, column{index: i, numeric: f.Type == drift.Numeric, disabled: f.Drift.Disabled})
+	}
+	wopts := drift.WindowOptions{SampleSize: cfg.Reference.SampleSize, Seed: opts.Seed}
+	m.drift = windower[*drift.Window]{
+		name: string(DriftWindow), log: m.log,
+		size: int64(cfg.Window.Size), lateness: int64(cfg.Window.AllowedLateness), count: int64(cfg.Window.Count),
+		maxOpen: opts.MaxOpenWindows, idle: !opts.DisableIdleClose, closedUntil: unbounded,
+		newAcc:   func() (*drift.Window, error) { return drift.NewWindow(p, wopts) },
+		resetAcc: (*drift.Window).Reset,
+	}
+	// Build one window now, so that a profile the accumulators cannot use
+	// fails here rather than on the first event.
+	s, err := m.drift.get()
+	if err != nil {
+		return err
+	}
+	m.drift.release(s)
+	if !cfg.Label.Enabled {
+		return nil
+	}
+	m.pairing = newPairing(cfg, opts.ScoreCapacity, opts.Seed)
+	m.join = newJoiner(int64(cfg.Label.TTL), cfg.Label.MaxEntries, &m.counts.join)
+	m.quality = windower[*qualityAcc]{
+		name: string(QualityWindow), log: m.log,
+		size: m.drift.size, lateness: m.drift.lateness, count: m.drift.count,
+		maxOpen: opts.MaxOpenWindows, idle: m.drift.idle, closedUntil: unbounded,
+		newAcc:   m.pairing.newAcc,
+		resetAcc: (*qualityAcc).reset,
+	}
+	return nil
+}
+
+// restore loads the checkpoint: events before its marks belong to windows
+// that were published before a restart.
+func (m *Monitor) restore(ctx context.Context) error {
+	cp, ok, err := m.cp.Load(ctx, m.cfg.Name)
+	if err != nil || !ok {
+		return err
+	}
+	m.saved = cp
+	restoreMark(&m.drift, cp.Drift, m.parts)
+	if m.join != nil {
+		restoreMark(&m.quality, cp.Quality, m.parts)
+	}
+	m.log.Info("checkpoint loaded", "drift_closed_until", cp.Drift.ClosedUntil, "quality_closed_until", cp.Quality.ClosedUntil,
+		"drift_partitions", len(cp.Drift.Through), "quality_partitions", len(cp.Quality.Through))
+	return nil
+}
+
+// Close removes the model from its store, so that its metrics disappear.
+// Call it when the model is removed from the configuration. Open windows
+// are dropped unpublished.
+func (m *Monitor) Close() error {
+	if !m.store.remove(m.cfg.Name, m.entry) {
+		return errors.New("monitor: model was already removed from its store")
+	}
+	return nil
+}

@@ -1,0 +1,172 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Sync closes the time windows that a quiet stream has outlived (see the
+// package documentation), makes every close durable by saving the
+// checkpoint, publishes the closed windows, and returns for each partition
+// the offset that is safe to commit. Call it before every commit, and at
+// least every few seconds while the stream is quiet, so that idle windows
+// close.
+//
+// When the checkpoint cannot be saved, Sync publishes nothing and returns
+// the error; the closed windows wait for the next Sync, and no offset may
+// be committed.
+func (m *Monitor) Sync(ctx context.Context) (map[string]int64, error) {
+	now := m.now().UnixNano()
+	m.closeDrift(m.drift.closeIdle(now, m.closedD[:0]))
+	if m.join != nil {
+		m.closeQuality(m.quality.closeIdle(now, m.closedQ[:0]))
+	}
+	return m.commit(ctx)
+}
+
+// Flush closes and publishes every open window, partial ones included, as
+// at the end of a replay file, and returns the offsets that are safe to
+// commit: all of them. A live source does not Flush when it stops, but
+// Syncs; see the package documentation.
+func (m *Monitor) Flush(ctx context.Context) (map[string]int64, error) {
+	m.closeDrift(m.drift.closeAll(m.closedD[:0]))
+	if m.join != nil {
+		m.closeQuality(m.quality.closeAll(m.closedQ[:0]))
+	}
+	return m.commit(ctx)
+}
+
+// commit saves the checkpoint, publishes and returns the safe offsets.
+func (m *Monitor) commit(ctx context.Context) (map[string]int64, error) {
+	if err := m.checkpoint(ctx); err != nil {
+		return nil, fmt.Errorf("sync model %q: %w", m.cfg.Name, err)
+	}
+	m.publish()
+	return m.safeOffsets(), nil
+}
+
+// checkpoint saves how far the closed windows reach, if that moved.
+func (m *Monitor) checkpoint(ctx context.Context) error {
+	cp := Checkpoint{Drift: markOf(&m.drift, m.parts)}
+	if m.join != nil {
+		cp.Quality = markOf(&m.quality, m.parts)
+	}
+	if cp.Equal(m.saved) {
+		return nil
+	}
+	if err := m.cp.Save(ctx, m.cfg.Name, cp); err != nil {
+		return err
+	}
+	m.saved = cp
+	return nil
+}
+
+func markTime(ns int64) time.Time {
+	if ns == unbounded {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// safeOffsets returns, for each partition with a known position, the
+// smallest offset of an event held in an open window, or the offset after
+// the last event seen when no open window holds one.
+func (m *Monitor) safeOffsets() map[string]int64 {
+	out := make(map[string]int64, len(m.parts.keys))
+	for p, key := range m.parts.keys {
+		off := m.parts.next[p]
+		if off == noOffset {
+			continue
+		}
+		for _, s := range m.drift.open {
+			if s.holds(p) {
+				off = min(off, s.held[p])
+			}
+		}
+		for _, s := range m.quality.open {
+			if s.holds(p) {
+				off = min(off, s.held[p])
+			}
+		}
+		out[key] = off
+	}
+	return out
+}
+
+// publish makes the pending windows and the current counters visible.
+func (m *Monitor) publish() {
+	for k := range m.pending.windows {
+		for o, n := range m.pending.windows[k] {
+			m.counts.windows[k][o] += n
+		}
+		m.counts.windowEvents[k] += m.pending.events[k]
+	}
+	if m.pending.lastDrift != nil {
+		m.lastDrift = m.pending.lastDrift
+	}
+	if m.pending.lastQuality != nil {
+		m.lastQuality = m.pending.lastQuality
+	}
+	m.pending = pending{}
+	snap := &Snapshot{
+		Model:   m.cfg.Name,
+		Drift:   m.lastDrift,
+		Quality: m.lastQuality,
+		labels:  m.join != nil,
+		streams: m.streams(),
+		counts:  m.counts.clone(),
+	}
+	if m.join != nil {
+		snap.Buffered = m.join.len()
+	}
+	m.entry.snap.Store(snap)
+}
+
+// streams lists the streams the model reads.
+func (m *Monitor) streams() []Stream {
+	out := []Stream{StreamPredictions}
+	if !m.featuresFromPredictions {
+		out = append(out, StreamFeatures)
+	}
+	if m.join != nil {
+		out = append(out, StreamLabels)
+	}
+	return out
+}
+
+// restoreMark applies the part of a mark that fits the windows: the
+// window kind may have changed since the mark was saved.
+func restoreMark[A any](w *windower[A], mk Mark, ps *partitions) {
+	if w.timed() {
+		if !mk.ClosedUntil.IsZero() {
+			w.closedUntil = mk.ClosedUntil.UnixNano()
+		}
+		return
+	}
+	for key, off := range mk.Through {
+		p := ps.register(key)
+		for len(w.through) <= p {
+			w.through = append(w.through, noOffset)
+		}
+		w.through[p] = off
+	}
+}
+
+// markOf returns how far the closed windows of w reach.
+func markOf[A any](w *windower[A], ps *partitions) Mark {
+	if w.timed() {
+		return Mark{ClosedUntil: markTime(w.closedUntil)}
+	}
+	w.moveThrough(ps.next)
+	var through map[string]int64
+	for p, off := range w.through {
+		if off != noOffset {
+			if through == nil {
+				through = map[string]int64{}
+			}
+			through[ps.keys[p]] = off
+		}
+	}
+	return Mark{Through: through}
+}
