@@ -7,15 +7,15 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 )
 
 // This file compares whole data sets feature by feature: every value of the
 // reference against every value of the current data, with no profile or
-// sampling in between. ScoreNumeric and ScoreCategorical hold the per-method
-// arithmetic, which a window compared with a profile shares; Compare adds
-// method selection, missing-value accounting and the dataset verdict.
+// sampling in between. ScoreNumeric and ScoreCategorical (score.go) hold the
+// per-method arithmetic, which a window compared with a profile shares;
+// Compare adds method selection (SelectMethod), missing-value accounting and
+// the dataset verdict.
 
 // Sample is one side of a feature's comparison: all of its rows.
 type Sample struct {
@@ -88,17 +88,6 @@ type Comparison struct {
 	Dataset  DatasetVerdict
 }
 
-// MethodError reports a method that cannot compare a feature; callers
-// treat it as a usage error.
-type MethodError struct {
-	Feature string
-	Msg     string
-}
-
-// Error returns the message, naming the feature.
-// Error returns the message, naming the feature.
-func (e *MethodError) Error() string { return fmt.Sprintf("feature %q: %s", e.Feature, e.Msg) }
-
 // Validate reports problems with the options, all at once.
 func (o CompareOptions) Validate() error {
 	var errs []error
@@ -122,31 +111,6 @@ func (o CompareOptions) Validate() error {
 		errs = append(errs, fmt.Errorf("workers %d must not be negative", o.Workers))
 	}
 	return errors.Join(errs...)
-}
-
-// SelectMethod picks a feature's method: the first of requested that
-// applies to the feature, or DefaultMethod when requested is empty. A
-// method applies when it supports the feature's type; the z-test further
-// needs at most two categories. It returns a *MethodError when none of
-// requested applies.
-func SelectMethod(name string, requested []Method, t FeatureType, referenceCount int64, categories int) (Method, error) {
-	if len(requested) == 0 {
-		return DefaultMethod(t, int(referenceCount), categories), nil
-	}
-	for _, m := range requested {
-		if m.Supports(t) && (m != MethodZTest || categories <= 2) {
-			return m, nil
-		}
-	}
-	names := make([]string, len(requested))
-	for i, m := range requested {
-		names[i] = string(m)
-	}
-	msg := fmt.Sprintf("method %s does not apply to a %s feature", strings.Join(names, ","), t)
-	if t == Categorical && slices.Contains(requested, MethodZTest) {
-		msg = fmt.Sprintf("method %s does not apply to a categorical feature with %d categories (ztest needs at most 2)", strings.Join(names, ","), categories)
-	}
-	return "", &MethodError{Feature: name, Msg: msg}
 }
 
 // Compare compares every feature's reference and current data and returns
@@ -291,83 +255,11 @@ func checkAligned(f *FeatureData) error {
 	return nil
 }
 
-// ScoreNumeric runs method m on a numeric feature. refSorted and curSorted
-// hold the finite values of each side in ascending order; KS, Cramér-von
-// Mises and Wasserstein use them. bins holds both sides' counts over the
-// reference's bins; PSI, Jensen-Shannon and Hellinger use them. Distances
-// return a NaN p-value. Either side being empty gives NaN for both fields.
-// It returns an error for a method that does not support numeric features.
-func ScoreNumeric(m Method, refSorted, curSorted []float64, bins AlignedCounts) (TestResult, error) {
-	nan := TestResult{Statistic: math.NaN(), PValue: math.NaN()}
-	switch m {
-	case MethodKS:
-		return KolmogorovSmirnovSorted(refSorted, curSorted, KSAuto), nil
-	case MethodCramerVonMises:
-		return CramerVonMisesSorted(refSorted, curSorted), nil
-	case MethodWasserstein:
-		if len(refSorted) == 0 || len(curSorted) == 0 {
-			return nan, nil
-		}
-		return distance(NormalizedWassersteinSorted(refSorted, curSorted)), nil
-	case MethodPSI, MethodJensenShannon, MethodHellinger:
-		return scoreCounts(m, bins), nil
-	}
-	return nan, fmt.Errorf("method %s does not apply to a numeric feature", m)
-}
-
-// ScoreCategorical runs method m on aligned category counts. The z-test
-// compares the share of every bucket but the first, so with buckets in
-// ascending order of category it matches Evidently's z-test statistic;
-// callers check that there are at most two buckets. An empty side gives NaN
-// for both fields. It returns an error for a method that does not support
-// categorical features.
-func ScoreCategorical(m Method, counts AlignedCounts) (TestResult, error) {
-	nan := TestResult{Statistic: math.NaN(), PValue: math.NaN()}
-	switch m {
-	case MethodChiSquare:
-		r, _, err := ChiSquareHomogeneity(counts.Reference, counts.Current)
-		if err != nil {
-			return nan, nil // An empty side; the counts themselves are valid.
-		}
-		return r, nil
-	case MethodZTest:
-		if len(counts.Reference) == 0 {
-			return nan, nil
-		}
-		rt, ct := floatSum(counts.Reference), floatSum(counts.Current)
-		return TwoProportionZTest(rt-counts.Reference[0], rt, ct-counts.Current[0], ct), nil
-	case MethodPSI, MethodJensenShannon, MethodHellinger, MethodLInfinity:
-		return scoreCounts(m, counts), nil
-	}
-	return nan, fmt.Errorf("method %s does not apply to a categorical feature", m)
-}
-
-// scoreCounts evaluates a distance over aligned counts.
-func scoreCounts(m Method, c AlignedCounts) TestResult {
-	switch m {
-	case MethodPSI:
-		return distance(PSI(c.Reference, c.Current, DefaultPSIEpsilon))
-	case MethodJensenShannon:
-		return distance(JensenShannon(c.Reference, c.Current))
-	case MethodHellinger:
-		return distance(Hellinger(c.Reference, c.Current))
-	default:
-		return distance(LInfinity(c.Reference, c.Current))
-	}
-}
-
 // scoreMissing tests the missing shares of a feature.
 func scoreMissing(res *FeatureResult, refRows, curRows int64) (float64, float64) {
 	r := MissingShare(float64(refRows-res.ReferenceCount), float64(refRows),
 		float64(curRows-res.CurrentCount), float64(curRows))
 	return r.Statistic, r.PValue
-}
-
-func distance(d float64) TestResult { return TestResult{Statistic: d, PValue: math.NaN()} }
-
-// binned reports whether m compares numeric features over bins.
-func binned(m Method) bool {
-	return m == MethodPSI || m == MethodJensenShannon || m == MethodHellinger
 }
 
 // countFinite returns the number of values of x that are neither NaN nor

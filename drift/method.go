@@ -3,6 +3,7 @@ package drift
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -163,4 +164,39 @@ func Drifted(m Method, statistic, pValue, threshold float64) bool {
 		return pValue < threshold
 	}
 	return statistic >= threshold
+}
+
+// MethodError reports a method that cannot compare a feature; callers
+// treat it as a usage error.
+type MethodError struct {
+	Feature string
+	Msg     string
+}
+
+// Error returns the message, naming the feature.
+func (e *MethodError) Error() string { return fmt.Sprintf("feature %q: %s", e.Feature, e.Msg) }
+
+// SelectMethod picks a feature's method: the first of requested that
+// applies to the feature, or DefaultMethod when requested is empty. A
+// method applies when it supports the feature's type; the z-test further
+// needs at most two categories. It returns a *MethodError when none of
+// requested applies.
+func SelectMethod(name string, requested []Method, t FeatureType, referenceCount int64, categories int) (Method, error) {
+	if len(requested) == 0 {
+		return DefaultMethod(t, int(referenceCount), categories), nil
+	}
+	for _, m := range requested {
+		if m.Supports(t) && (m != MethodZTest || categories <= 2) {
+			return m, nil
+		}
+	}
+	names := make([]string, len(requested))
+	for i, m := range requested {
+		names[i] = string(m)
+	}
+	msg := fmt.Sprintf("method %s does not apply to a %s feature", strings.Join(names, ","), t)
+	if t == Categorical && slices.Contains(requested, MethodZTest) {
+		msg = fmt.Sprintf("method %s does not apply to a categorical feature with %d categories (ztest needs at most 2)", strings.Join(names, ","), categories)
+	}
+	return "", &MethodError{Feature: name, Msg: msg}
 }

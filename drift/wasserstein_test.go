@@ -92,6 +92,50 @@ func TestNormalizedWasserstein(t *testing.T) {
 	}
 }
 
+// TestPopulationStdMatchesBufferedSum checks that adding the squared
+// deviations as they are computed gives what numpy.std gives, bit for bit:
+// the pairwise sum of a slice of them. The sizes cover every branch of the
+// pairwise order: short, one block, a block with a remainder and splits.
+func TestPopulationStdMatchesBufferedSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(46, 47))
+	tests := []struct {
+		name       string
+		n          int
+		loc, scale float64
+	}{
+		{name: "one value", n: 1, loc: 3, scale: 1},
+		{name: "shorter than a block", n: 7, loc: 0, scale: 1},
+		{name: "one block of eight", n: 8, loc: 0, scale: 1},
+		{name: "block with a remainder", n: 13, loc: 0, scale: 1},
+		{name: "largest unsplit block", n: 128, loc: 0, scale: 1},
+		{name: "first split", n: 129, loc: 0, scale: 1},
+		{name: "sample size", n: 10_000, loc: 5, scale: 2},
+		{name: "large offset, small spread", n: 20_001, loc: 1e6, scale: 1e-3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := sortedCopy(normalSample(rng, tt.n, tt.loc, tt.scale))
+			n := float64(len(x))
+			mean := pairwiseSum(x) / n
+			sq := make([]float64, len(x))
+			for i, v := range x {
+				d := v - mean
+				sq[i] = d * d
+			}
+			want := math.Sqrt(pairwiseSum(sq) / n)
+			require.Equal(t, want, populationStd(x))
+			require.Zero(t, testing.AllocsPerRun(10, func() { populationStd(x) }))
+		})
+	}
+	require.True(t, math.IsNaN(populationStd(nil)))
+}
+
+func TestNormalizedWassersteinSortedDoesNotAllocate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(48, 49))
+	ref, cur := sortedCopy(normalSample(rng, 10_000, 0, 1)), sortedCopy(normalSample(rng, 9_000, 0.1, 1))
+	require.Zero(t, testing.AllocsPerRun(10, func() { NormalizedWassersteinSorted(ref, cur) }))
+}
+
 func BenchmarkWasserstein(b *testing.B) {
 	rng := rand.New(rand.NewPCG(44, 45))
 	u, v := normalSample(rng, 10000, 0, 1), normalSample(rng, 10000, 0.1, 1)

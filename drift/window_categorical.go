@@ -178,24 +178,45 @@ func (a *CategoricalAccumulator) CategoryCounts() CategoryCounts {
 		Buckets:       make([]Bucket, 0, n),
 		AlignedCounts: AlignedCounts{Reference: make([]float64, 0, n), Current: make([]float64, 0, n)},
 	}
+	a.eachBucket(nil, c.add)
+	return c
+}
+
+// appendCounts is CategoryCounts without the buckets, written into dst's
+// vectors from length zero. order is scratch space, returned for reuse, so
+// that an evaluator keeping dst and order does not allocate.
+func (a *CategoricalAccumulator) appendCounts(dst AlignedCounts, order []int) (AlignedCounts, []int) {
+	dst.Reference, dst.Current = dst.Reference[:0], dst.Current[:0]
+	order = a.eachBucket(order, func(_ Bucket, ref, cur int64) {
+		dst.Reference = append(dst.Reference, float64(ref))
+		dst.Current = append(dst.Current, float64(cur))
+	})
+	return dst, order
+}
+
+// eachBucket calls yield with every bucket in the order CategoryCounts
+// lists them, and the reference's and the window's counts in it. It sorts
+// the unseen values through order, scratch space that it returns for
+// reuse.
+func (a *CategoricalAccumulator) eachBucket(order []int, yield func(b Bucket, ref, cur int64)) []int {
 	for i, v := range a.ref.Categories {
-		c.add(Bucket{Kind: BucketCategory, Value: v}, a.ref.Counts[i], a.counts[i])
+		yield(Bucket{Kind: BucketCategory, Value: v}, a.ref.Counts[i], a.counts[i])
 	}
 	if a.tailOther {
-		c.add(Bucket{Kind: BucketOther}, a.ref.Other, a.other)
+		yield(Bucket{Kind: BucketOther}, a.ref.Other, a.other)
 	}
-	order := make([]int, len(a.unseenValues))
-	for j := range order {
-		order[j] = j
+	order = order[:0]
+	for j := range a.unseenValues {
+		order = append(order, j)
 	}
 	slices.SortFunc(order, func(x, y int) int { return strings.Compare(a.unseenValues[x], a.unseenValues[y]) })
 	for _, j := range order {
-		c.add(Bucket{Kind: BucketUnseen, Value: a.unseenValues[j]}, 0, a.unseenCounts[j])
+		yield(Bucket{Kind: BucketUnseen, Value: a.unseenValues[j]}, 0, a.unseenCounts[j])
 	}
 	if a.unseenOverflow > 0 {
-		c.add(Bucket{Kind: BucketUnseenRest}, 0, a.unseenOverflow)
+		yield(Bucket{Kind: BucketUnseenRest}, 0, a.unseenOverflow)
 	}
-	return c
+	return order
 }
 
 // Merge adds o's observations to a, as if a had seen them too; o is not

@@ -86,6 +86,12 @@ func TestCategoricalAccumulatorCounts(t *testing.T) {
 			if diff := cmp.Diff(tt.want, b.CategoryCounts()); diff != "" {
 				t.Errorf("AddBytes (-want +got):\n%s", diff)
 			}
+			stale := AlignedCounts{Reference: []float64{9, 9, 9, 9, 9, 9}, Current: []float64{9, 9, 9, 9, 9, 9}}
+			reused, order := a.appendCounts(stale, []int{7, 7, 7})
+			if diff := cmp.Diff(tt.want.AlignedCounts, reused); diff != "" {
+				t.Errorf("counts into a used buffer (-want +got):\n%s", diff)
+			}
+			require.Zero(t, testing.AllocsPerRun(10, func() { reused, order = a.appendCounts(reused, order) }))
 			var missing int64
 			for _, v := range tt.values {
 				if v == "" {

@@ -125,6 +125,15 @@ func (a *NumericAccumulator) BinCounts() AlignedCounts {
 	return AlignedCounts{Reference: toFloat64(a.ref.Counts), Current: toFloat64(a.counts)}
 }
 
+// appendBinCounts is BinCounts written into dst's vectors from length
+// zero, so that an evaluator reusing dst does not allocate.
+func (a *NumericAccumulator) appendBinCounts(dst AlignedCounts) AlignedCounts {
+	return AlignedCounts{
+		Reference: appendFloat64(dst.Reference[:0], a.ref.Counts),
+		Current:   appendFloat64(dst.Current[:0], a.counts),
+	}
+}
+
 // MissingCounts compares the share of missing observations.
 func (a *NumericAccumulator) MissingCounts() Proportion {
 	return Proportion{
@@ -207,4 +216,12 @@ func toFloat64(xs []int64) []float64 {
 		out[i] = float64(x)
 	}
 	return out
+}
+
+// appendFloat64 appends xs, converted to float64, to dst.
+func appendFloat64(dst []float64, xs []int64) []float64 {
+	for _, x := range xs {
+		dst = append(dst, float64(x))
+	}
+	return dst
 }

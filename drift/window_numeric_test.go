@@ -32,6 +32,12 @@ func TestNumericAccumulatorCounts(t *testing.T) {
 	if diff := cmp.Diff(want, a.BinCounts()); diff != "" {
 		t.Errorf("bin counts (-want +got):\n%s", diff)
 	}
+	stale := AlignedCounts{Reference: []float64{9, 9, 9, 9, 9, 9}, Current: []float64{9, 9, 9, 9, 9, 9}}
+	reused := a.appendBinCounts(stale)
+	if diff := cmp.Diff(want, reused); diff != "" {
+		t.Errorf("bin counts into a used buffer (-want +got):\n%s", diff)
+	}
+	require.Zero(t, testing.AllocsPerRun(10, func() { reused = a.appendBinCounts(reused) }))
 	got := []int64{a.Count(), a.Missing(), a.NaN(), a.PosInf(), a.NegInf(), a.Finite()}
 	require.Equal(t, []int64{11, 1, 1, 1, 1, 7}, got, "count, missing, nan, +inf, -inf, finite")
 	require.Equal(t, Proportion{ReferenceHits: 1, ReferenceTotal: 10, CurrentHits: 1, CurrentTotal: 11}, a.MissingCounts())
