@@ -32,6 +32,7 @@ type CLI struct {
 	Version  VersionCmd  `cmd:"" help:"Print the version and exit."`
 
 	Reference ReferenceCmd `cmd:"" help:"Build reference profiles from training data."`
+	Rules     RulesCmd     `cmd:"" help:"Generate the Prometheus alerting rules for the configured models."`
 }
 
 // Env is what every subcommand receives: the context, the output streams and
