@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
@@ -125,21 +125,16 @@ func TestShiftedFeatureDrifts(t *testing.T) {
 	require.Greater(t, pvalues["feature=n0,method=ks"], 0.05)
 }
 
-// TestMetricsLint runs the linter behind testutil.CollectAndLint and
-// GatherAndLint, over the collector alone and over the pedantic registry.
-// It calls promlint directly because the testutil package needs a module
-// (kylelemons/godebug) that go.sum does not list.
+// TestMetricsLint lints the collector alone and the whole pedantic
+// registry with Prometheus's own linter.
 func TestMetricsLint(t *testing.T) {
 	h := realistic(t)
-	alone := prometheus.NewPedanticRegistry()
-	require.NoError(t, alone.Register(newCollector(h.store)))
-	for name, g := range map[string]prometheus.Gatherer{"collector": alone, "registry": h.reg} {
-		mfs, err := g.Gather()
-		require.NoError(t, err, name)
-		problems, err := promlint.NewWithMetricFamilies(mfs).Lint()
-		require.NoError(t, err, name)
-		require.Empty(t, problems, name)
-	}
+	problems, err := testutil.CollectAndLint(newCollector(h.store))
+	require.NoError(t, err)
+	require.Empty(t, problems, "collector")
+	problems, err = testutil.GatherAndLint(h.reg)
+	require.NoError(t, err)
+	require.Empty(t, problems, "registry")
 }
 
 func TestMetricsPassPromtool(t *testing.T) {
