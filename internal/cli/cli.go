@@ -28,6 +28,7 @@ type CLI struct {
 	LogLevel  string `help:"Minimum log level: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
 
 	Validate ValidateCmd `cmd:"" help:"Check a configuration file and print every problem with its file, line and field."`
+	Run      RunCmd      `cmd:"" help:"Monitor the configured models and serve /metrics until interrupted."`
 	Compare  CompareCmd  `cmd:"" help:"Compare a current data file with a reference data file, column by column, and report drift."`
 	Version  VersionCmd  `cmd:"" help:"Print the version and exit."`
 

@@ -1,0 +1,78 @@
+package source
+
+import (
+	"context"
+	"errors"
+
+	"github.com/driftwatch/driftwatch/collectors/event"
+	"github.com/driftwatch/driftwatch/collectors/kafkasource"
+	"github.com/driftwatch/driftwatch/collectors/monitor"
+)
+
+// Handle decodes a batch, feeds the monitor, dead-letters the rejected
+// messages, syncs, and commits when offsets moved and the commit interval
+// has passed. It returns nil: a rejected message or a failed commit is
+// counted and logged, and a failed sync is retried with the next batch.
+//
+// A batch in which no event was on time does not sync unless the consumer
+// has caught up: the sync would close windows by the wall clock (see
+// tick) while events for them may still be waiting to be read.
+func (k *Kafka) Handle(ctx context.Context, msgs []kafkasource.Message) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	onTime := false
+	for i := range msgs {
+		onTime = k.handle(&msgs[i]) || onTime
+	}
+	k.sendDeadLetters(ctx)
+	if onTime {
+		k.lastOnTime = k.opts.Now()
+	}
+	if onTime || k.caughtUp() {
+		k.syncAndCommit(ctx, false)
+	}
+	return nil
+}
+
+// handle applies one message and reports whether it was accepted on time.
+func (k *Kafka) handle(m *kafkasource.Message) bool {
+	pos := monitor.Position{Partition: k.key(m), Offset: m.Offset}
+	kind, err := event.KindOf(m.Stream)
+	if err == nil {
+		if m.Oversized {
+			err = event.Oversized(len(m.Key)+len(m.Value), k.maxSize)
+		} else {
+			err = k.dec.DecodeJSON(&k.ev, kind, m.Value, m.Time)
+		}
+	}
+	if err != nil {
+		reason := event.ReasonOf(err)
+		if reason == "" {
+			reason = monitor.ReasonOther
+		}
+		k.opts.Monitor.Reject(kind, reason, pos)
+		k.rejects.add(reason, err, pos)
+		k.deadLetter(m, deadLetterReason(reason), reason)
+		return false
+	}
+	switch k.opts.Monitor.Observe(&k.ev, pos) {
+	case monitor.Accepted:
+		return true
+	case monitor.Rejected:
+		// The monitor has counted the rejection. Its one reason for a
+		// decoded event is a timestamp too far in the future; a window it
+		// cannot open is logged by the monitor as an internal error.
+		err := errors.New("event time is too far ahead of the clock")
+		k.rejects.add(monitor.ReasonFutureTimestamp, err, pos)
+		k.deadLetter(m, kafkasource.ReasonInvalid, monitor.ReasonFutureTimestamp)
+	}
+	return false
+}
+
+// key returns the position key of m's partition.
+func (k *Kafka) key(m *kafkasource.Message) string {
+	if tp := m.TopicPartition(); tp != k.lastTP || k.lastKey == "" {
+		k.lastTP, k.lastKey = tp, tp.String()
+	}
+	return k.lastKey
+}

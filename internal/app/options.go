@@ -1,0 +1,97 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/driftwatch/driftwatch/collectors"
+	"github.com/driftwatch/driftwatch/collectors/kafkasource"
+	"github.com/driftwatch/driftwatch/config/secret"
+	"github.com/driftwatch/driftwatch/internal/config"
+)
+
+// Registry is where the app registers its metrics and what /metrics
+// serves; *prometheus.Registry implements it. A registry serves one App:
+// a second App needs a registry of its own.
+type Registry interface {
+	prometheus.Registerer
+	prometheus.Gatherer
+}
+
+// DefaultShutdownTimeout bounds how long Run waits for Stop.
+const DefaultShutdownTimeout = 30 * time.Second
+
+// Options are the configuration and the dependencies of an App. Config,
+// Logger and Registry are required.
+type Options struct {
+	// Config is the loaded and validated configuration.
+	Config *config.Config
+	// ConfigDir is the configuration file's directory, which relative data
+	// paths are taken from. Empty means the working directory.
+	ConfigDir string
+	Logger    *slog.Logger
+	Registry  Registry
+	// Now is the wall clock of the monitors and sources. It defaults to
+	// time.Now. Network timeouts and backoffs always use real time.
+	Now func() time.Time
+	// Secrets resolves the server credentials and Kafka passwords. The
+	// zero value reads the process environment and the file system.
+	Secrets secret.Resolver
+	// ExitAfterReplay makes Run return once every file source has
+	// replayed its files, instead of serving until its context ends. At
+	// least one model must read from files.
+	ExitAfterReplay bool
+	// ShutdownTimeout bounds how long Run waits for Stop (default
+	// DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+	// SyncInterval is how often sources sync their monitor while idle
+	// (default source.DefaultSyncInterval).
+	SyncInterval time.Duration
+	// Kafka tunes every model's consumer and dead letter writer: fetch
+	// sizes, heartbeats and backoffs. Its Logger, Now and Secrets are
+	// replaced by the app's.
+	Kafka kafkasource.Options
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	return o
+}
+
+// validate reports every problem with the options at once.
+func (o Options) validate() error {
+	var errs []error
+	if o.Config == nil {
+		errs = append(errs, errors.New("app: Options.Config is required"))
+	}
+	if o.Logger == nil {
+		errs = append(errs, errors.New("app: Options.Logger is required"))
+	}
+	if o.Registry == nil {
+		errs = append(errs, errors.New("app: Options.Registry is required"))
+	}
+	if o.ShutdownTimeout < 0 || o.SyncInterval < 0 {
+		errs = append(errs, errors.New("app: Options.ShutdownTimeout and SyncInterval must not be negative"))
+	}
+	if o.Config != nil && o.ExitAfterReplay && !hasFileSource(o.Config) {
+		errs = append(errs, errors.New("app: Options.ExitAfterReplay needs a model whose source is a file"))
+	}
+	return errors.Join(errs...)
+}
+
+func hasFileSource(cfg *config.Config) bool {
+	for _, m := range cfg.Models {
+		if m.Source.Type == collectors.SourceFile {
+			return true
+		}
+	}
+	return false
+}
