@@ -9,7 +9,9 @@ STATICCHECK_VERSION ?= v0.7.0
 STATICCHECK := $(CACHE)/bin/staticcheck-$(STATICCHECK_VERSION)
 # Real services the test suite talks to; scripts/services.sh starts them.
 SERVICES    ?= kafka prometheus alertmanager
-TEST_FLAGS  ?= -count=1 -timeout 30m
+# Packages run one at a time: several of them share one Kafka broker, and
+# the broker-restart tests would disturb the others.
+TEST_FLAGS  ?= -count=1 -p 1 -timeout 30m
 BENCH       ?= .
 
 .PHONY: all build test unit lint fmt vet staticcheck shellcheck bench services-up services-down clean

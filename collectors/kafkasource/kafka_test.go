@@ -2,6 +2,7 @@ package kafkasource
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -83,7 +84,27 @@ func produce(t testing.TB, broker, topic string, msgs []kafka.Message) {
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*waitTimeout)
 	defer cancel()
-	require.NoError(t, w.WriteMessages(ctx, msgs...))
+	// Right after a broker restart, partitions can be briefly without a
+	// leader; resend only the messages that failed until the deadline.
+	for {
+		err := w.WriteMessages(ctx, msgs...)
+		if err == nil {
+			return
+		}
+		var werrs kafka.WriteErrors
+		if !errors.As(err, &werrs) || ctx.Err() != nil {
+			require.NoError(t, err)
+		}
+		var failed []kafka.Message
+		for i, e := range werrs {
+			if e != nil {
+				failed = append(failed, msgs[i])
+			}
+		}
+		t.Logf("produce: %d of %d messages failed (%v); retrying", len(failed), len(msgs), err)
+		msgs = failed
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // events returns n JSON events for each of the partitions, numbered from
