@@ -27,13 +27,12 @@ type CLI struct {
 	LogFormat string `help:"Log format: text or json." enum:"text,json" default:"text"`
 	LogLevel  string `help:"Minimum log level: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
 
-	Validate ValidateCmd `cmd:"" help:"Check a configuration file and print every problem with its file, line and field."`
-	Run      RunCmd      `cmd:"" help:"Monitor the configured models and serve /metrics until interrupted."`
-	Compare  CompareCmd  `cmd:"" help:"Compare a current data file with a reference data file, column by column, and report drift."`
-	Version  VersionCmd  `cmd:"" help:"Print the version and exit."`
-
+	Validate  ValidateCmd  `cmd:"" help:"Check a configuration file and print every problem with its file, line and field."`
+	Run       RunCmd       `cmd:"" help:"Monitor the configured models and serve /metrics until interrupted."`
+	Compare   CompareCmd   `cmd:"" help:"Compare a current data file with a reference data file, column by column, and report drift."`
 	Reference ReferenceCmd `cmd:"" help:"Build reference profiles from training data."`
 	Rules     RulesCmd     `cmd:"" help:"Generate the Prometheus alerting rules for the configured models."`
+	Version   VersionCmd   `cmd:"" help:"Print the version and exit."`
 }
 
 // Env is what every subcommand receives: the context, the output streams and
@@ -55,7 +54,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 const description = `driftwatch watches production ML models for drift and falling quality, and
-retrains, judges and redeploys them when they decay.
+exports what it finds as Prometheus metrics and alerting rules.
 
 Start with "driftwatch validate -c CONFIG" to check a configuration file.
 Every subcommand takes --help.`
