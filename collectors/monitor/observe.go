@@ -11,13 +11,21 @@ import (
 // it. It never blocks: windows that the event closes are evaluated at
 // once, and their results wait for the next Sync to be published.
 func (m *Monitor) Observe(ev *event.Event, pos Position) Outcome {
+	o, _ := m.ObserveReason(ev, pos)
+	return o
+}
+
+// ObserveReason is Observe that also says why an event was rejected: the
+// reason it was counted under, or "" when it was not rejected. Sources use
+// it to log and dead-letter the event under the same reason.
+func (m *Monitor) ObserveReason(ev *event.Event, pos Position) (Outcome, event.Reason) {
 	p := m.parts.see(pos)
 	st := streamIndex(ev.Kind)
 	t := ev.Time.UnixNano()
 	now := m.now().UnixNano()
 	if m.skew >= 0 && t > now+m.skew {
 		m.reject(st, ReasonFutureTimestamp)
-		return Rejected
+		return Rejected, ReasonFutureTimestamp
 	}
 	var o int
 	var err error
@@ -29,10 +37,10 @@ func (m *Monitor) Observe(ev *event.Event, pos Position) Outcome {
 	if err != nil {
 		m.log.Error("event dropped: cannot open a window", "error", err)
 		m.reject(st, ReasonOther)
-		return Rejected
+		return Rejected, ReasonOther
 	}
 	m.counts.events[st][o]++
-	return outcomes[o]
+	return outcomes[o], ""
 }
 
 // Reject counts an event that could not be decoded, read at pos. Its

@@ -55,18 +55,24 @@ func (k *Kafka) handle(m *kafkasource.Message) bool {
 		k.deadLetter(m, deadLetterReason(reason), reason)
 		return false
 	}
-	switch k.opts.Monitor.Observe(&k.ev, pos) {
+	switch o, reason := k.opts.Monitor.ObserveReason(&k.ev, pos); o {
 	case monitor.Accepted:
 		return true
 	case monitor.Rejected:
-		// The monitor has counted the rejection. Its one reason for a
-		// decoded event is a timestamp too far in the future; a window it
-		// cannot open is logged by the monitor as an internal error.
-		err := errors.New("event time is too far ahead of the clock")
-		k.rejects.add(monitor.ReasonFutureTimestamp, err, pos)
-		k.deadLetter(m, kafkasource.ReasonInvalid, monitor.ReasonFutureTimestamp)
+		// The monitor has counted the rejection; log and dead-letter it
+		// under the same reason.
+		k.rejects.add(reason, monitorRejection(reason), pos)
+		k.deadLetter(m, deadLetterReason(reason), reason)
 	}
 	return false
+}
+
+// monitorRejection explains a rejection by the monitor of a decoded event.
+func monitorRejection(r event.Reason) error {
+	if r == monitor.ReasonFutureTimestamp {
+		return errors.New("event time is too far ahead of the clock")
+	}
+	return errors.New("the monitor could not place the event in a window")
 }
 
 // key returns the position key of m's partition.
