@@ -114,3 +114,20 @@ type Decision struct {
 	RunID string
 	At    time.Time
 }
+
+// ManualRequest asks for a run by hand, through `driftwatch trigger` or
+// POST /api/v1/runs.
+type ManualRequest struct {
+	Model string
+	// Pipeline is the pipeline to run; "" picks the model's only
+	// pipeline, and is invalid when the model has several.
+	Pipeline string
+	Reason   string
+	// Params are handed to the run's steps, such as git_sha,
+	// dataset_version or hyperparameters.
+	Params map[string]string
+	// IdempotencyKey, when set, makes a retried request return the first
+	// request's decision instead of requesting a second run.
+	IdempotencyKey string
+	RequestedBy    string
+}
