@@ -23,19 +23,30 @@
 // # Windows
 //
 // With window.size set, windows tumble by event time: an event at time t
-// belongs to [floor(t/size)*size, +size), counted from the Unix epoch. The
-// watermark is the largest event time seen. A window [start, end) closes
-// at the first of:
+// belongs to [floor(t/size)*size, +size), counted from the Unix epoch.
+// Each partition has a watermark, the largest event time it delivered on
+// time, and the low watermark is the smallest among the live partitions:
+// those assigned with Assign or seen since the monitor started, and not
+// revoked since. A live partition without an event holds the low
+// watermark back. A window [start, end) closes at the first of:
 //
-//   - an event arrives with watermark >= end + allowed_lateness;
-//   - Sync runs at wall-clock time now with
-//     now - arrival >= end + allowed_lateness - watermark, where arrival is
-//     the wall-clock time of the last event on time. While a stream is
-//     quiet, its event time is presumed to advance with the wall clock, so
-//     on a live stream a window closes about allowed_lateness after its
-//     end, and a quiet stream still publishes. Options.DisableIdleClose
-//     turns this off for replays;
+//   - an event raises the low watermark to end + allowed_lateness or
+//     beyond;
+//   - Sync runs at wall-clock time now and the low watermark, with the
+//     watermark of each partition that Sync names caught up projected to
+//     watermark + (now - arrival), reaches end + allowed_lateness, where
+//     arrival is the wall-clock time of the partition's last event on
+//     time; a caught-up partition without an event holds nothing back.
+//     The source has read a caught-up partition to its end, so while it is
+//     quiet its event time is presumed to advance with the wall clock: on
+//     a live stream a window closes about allowed_lateness after its end,
+//     and a quiet stream still publishes. Options.DisableIdleClose turns
+//     the projection off for replays;
 //   - Flush.
+//
+// A low watermark rather than the largest event time of all partitions
+// keeps a partition that is read behind the others, as a consumer does
+// after a restart or a rebalance, from making its events late.
 //
 // Windows close in order, and the end of the latest closed window is the
 // closed-until mark: an event before it is late. Late events are counted

@@ -206,6 +206,14 @@ func (h *harness) sync(t testing.TB) map[string]int64 {
 	return offsets
 }
 
+// syncCaughtUp runs Sync with the named partitions read to their end.
+func (h *harness) syncCaughtUp(t testing.TB, keys ...string) map[string]int64 {
+	t.Helper()
+	offsets, err := h.Sync(context.Background(), keys...)
+	require.NoError(t, err)
+	return offsets
+}
+
 // flush runs Flush and fails the test on error.
 func (h *harness) flush(t testing.TB) map[string]int64 {
 	t.Helper()

@@ -35,12 +35,16 @@ func TestSafeOffsets(t *testing.T) {
 		{"A", 1, 20 * time.Second, map[string]int64{"A": 0, "B": 0}},
 		{"A", 2, 75 * time.Second, map[string]int64{"A": 0, "B": 0}},
 		{"B", 1, 30 * time.Second, map[string]int64{"A": 0, "B": 0}},
-		// The watermark passes 1m30s: [0, 1m) is published, and A's first
-		// event still held is A:2.
+		// A runs ahead, but the low watermark is B's 70s.
+		{"A", 3, 95 * time.Second, map[string]int64{"A": 0, "B": 0}},
+		// B catches up and the low watermark passes 1m30s: [0, 1m) is
+		// published, and A's first event still held is A:2.
 		{"B", 2, 95 * time.Second, map[string]int64{"A": 2, "B": 0}},
-		{"A", 3, 85 * time.Second, map[string]int64{"A": 2, "B": 0}},
-		// [1m, 2m) is published; only B:3 is held, and A is done up to 4.
-		{"B", 3, 155 * time.Second, map[string]int64{"A": 4, "B": 3}},
+		{"A", 4, 85 * time.Second, map[string]int64{"A": 2, "B": 0}},
+		{"B", 3, 155 * time.Second, map[string]int64{"A": 2, "B": 0}},
+		// [1m, 2m) is published once A passes 2m30s too; only A:5 and B:3
+		// are held.
+		{"A", 5, 160 * time.Second, map[string]int64{"A": 5, "B": 3}},
 	} {
 		require.Equal(t, Accepted, h.Observe(g.prediction("x", at(tc.at)), pos(tc.key, tc.offset)))
 		if diff := cmp.Diff(tc.want, h.sync(t)); diff != "" {

@@ -52,6 +52,8 @@ func (m *Monitor) Revoke(partitions ...string) []string {
 	m.discard(func(held []int64) bool { return holdsRevoked(held) })
 	for p := range revoked {
 		m.parts.forget(p)
+		m.drift.marks.forget(p)
+		m.quality.marks.forget(p)
 	}
 	if len(extra) > 0 {
 		m.log.Warn("revoking more partitions than asked, because their events share windows with the revoked ones", "partitions", extra)

@@ -6,23 +6,64 @@ import (
 	"time"
 )
 
-// Sync closes the time windows that a quiet stream has outlived (see the
-// package documentation), makes every close durable by saving the
+// Sync closes the time windows that quiet partitions have outlived (see
+// the package documentation), makes every close durable by saving the
 // checkpoint, publishes the closed windows, and returns for each partition
 // the offset that is safe to commit. Call it before every commit, and at
 // least every few seconds while the stream is quiet, so that idle windows
 // close.
 //
+// caughtUp names the partitions that the source has read to their end, as
+// far as it knows: their event time is presumed to advance with the wall
+// clock while no event arrives. A source must not name a partition it has
+// not fetched recently, as during an outage: its events for the quiet
+// time are still to come, and closing their windows would make them late.
+//
 // When the checkpoint cannot be saved, Sync publishes nothing and returns
 // the error; the closed windows wait for the next Sync, and no offset may
 // be committed.
-func (m *Monitor) Sync(ctx context.Context) (map[string]int64, error) {
+func (m *Monitor) Sync(ctx context.Context, caughtUp ...string) (map[string]int64, error) {
 	now := m.now().UnixNano()
-	m.closeDrift(m.drift.closeIdle(now, m.closedD[:0]))
+	up := m.caughtUp(caughtUp)
+	m.closeDrift(m.drift.closeIdle(now, up, m.closedD[:0]))
 	if m.join != nil {
-		m.closeQuality(m.quality.closeIdle(now, m.closedQ[:0]))
+		m.closeQuality(m.quality.closeIdle(now, up, m.closedQ[:0]))
 	}
 	return m.commit(ctx)
+}
+
+// caughtUp returns a test of partition indices for the named partitions.
+func (m *Monitor) caughtUp(keys []string) func(p int) bool {
+	if len(keys) == 0 {
+		return nil
+	}
+	up := make([]bool, len(m.parts.keys))
+	for _, key := range keys {
+		if p, ok := m.parts.lookup(key); ok {
+			up[p] = true
+		}
+	}
+	return func(p int) bool { return p < len(up) && up[p] }
+}
+
+// Assign tells the monitor that the source reads the named partitions of
+// stream st from now on, before their first events arrive. Until its
+// first event, or until a Sync names it caught up, such a partition holds
+// back the closing of time windows: its backlog may hold events for the
+// open windows. Without Assign a partition counts from its first event,
+// and events of a partition that starts far behind the others may be
+// late. Count windows ignore it.
+func (m *Monitor) Assign(st Stream, partitions ...string) {
+	w := &m.drift.marks
+	if st == StreamLabels {
+		if m.join == nil {
+			return
+		}
+		w = &m.quality.marks
+	}
+	for _, key := range partitions {
+		w.assign(m.parts.register(key))
+	}
 }
 
 // Flush closes and publishes every open window, partial ones included, as

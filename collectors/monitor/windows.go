@@ -66,12 +66,9 @@ type windower[A any] struct {
 	free   []*slot[A]
 	serial uint64
 
-	// seen reports that an event arrived on time since the windower
-	// started; watermark is the largest event time of those and arrival
-	// the wall clock at the last one.
-	seen      bool
-	watermark int64
-	arrival   int64
+	// marks are the watermarks of the partitions that feed the windows,
+	// by partition index (see watermarks.go).
+	marks marks
 	// closedUntil is the end of the latest closed time window: every
 	// window ending at or before it is closed, so events before it are
 	// late.
@@ -97,10 +94,8 @@ func (w *windower[A]) advance(t, now int64, p int, offset int64, closed []*slot[
 	if t < w.closedUntil {
 		return false, closed
 	}
-	w.arrival = now
-	if !w.seen || t > w.watermark {
-		w.seen, w.watermark = true, t
-		closed = w.closeThrough(floorTo(t-w.lateness, w.size), closed)
+	if low, moved := w.marks.observe(p, t, now); moved {
+		closed = w.closeThrough(floorTo(low-w.lateness, w.size), closed)
 	}
 	return true, closed
 }
@@ -183,21 +178,25 @@ func (w *windower[A]) closeThrough(b int64, closed []*slot[A]) []*slot[A] {
 	return closed
 }
 
-// closeIdle closes the time windows that a quiet stream has outlived.
-// While no event arrives, the stream's event time is presumed to advance
-// with the wall clock from the last arrival, so a window [start, end)
-// closes once now - arrival >= end + lateness - watermark. On a live
-// stream, whose event times follow the wall clock, that is when the wall
-// clock passes end + lateness.
-func (w *windower[A]) closeIdle(now int64, closed []*slot[A]) []*slot[A] {
-	if !w.timed() || !w.idle || !w.seen || now <= w.arrival {
+// closeIdle closes the time windows that the low watermark has passed
+// since the last event, because a partition was revoked, or that quiet
+// partitions have outlived. caughtUp reports the partitions that the source has read to
+// their end: while no event arrives from such a partition, its event time
+// is presumed to advance with the wall clock from its last arrival (see
+// marks.lowest). Other partitions keep their watermarks, so a backlog
+// or an outage holds the windows open.
+func (w *windower[A]) closeIdle(now int64, caughtUp func(p int) bool, closed []*slot[A]) []*slot[A] {
+	if !w.timed() {
 		return closed
 	}
-	projected := w.watermark + (now - w.arrival)
-	if projected < w.watermark { // overflow
-		projected = math.MaxInt64
+	if !w.idle {
+		caughtUp = nil
 	}
-	return w.closeThrough(floorTo(projected-w.lateness, w.size), closed)
+	low, ok := w.marks.lowest(now, caughtUp)
+	if !ok {
+		return closed
+	}
+	return w.closeThrough(floorTo(low-w.lateness, w.size), closed)
 }
 
 // closeAll closes every open window, as at the end of the input.

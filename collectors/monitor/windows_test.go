@@ -165,7 +165,7 @@ func TestIdleClose(t *testing.T) {
 				require.Equal(t, Accepted, h.Observe(g.prediction(id(i), ts), pos("p0", int64(i))))
 			}
 			h.clock.Advance(tc.quiet)
-			h.sync(t)
+			h.syncCaughtUp(t, "p0")
 			if diff := cmp.Diff(tc.want, publishedOf(h.snap(t))); diff != "" {
 				t.Errorf("published (-want +got):\n%s", diff)
 			}
@@ -180,7 +180,7 @@ func TestIdleCloseMakesLaterEventsLate(t *testing.T) {
 	h.clock.Set(at(30 * time.Second))
 	require.Equal(t, Accepted, h.Observe(g.prediction("a", at(30*time.Second)), pos("p0", 0)))
 	h.clock.Advance(time.Minute)
-	h.sync(t)
+	h.syncCaughtUp(t, "p0")
 	require.Equal(t, Late, h.Observe(g.prediction("b", at(40*time.Second)), pos("p0", 1)))
 	require.Equal(t, Accepted, h.Observe(g.prediction("c", at(61*time.Second)), pos("p0", 2)))
 }
@@ -228,6 +228,103 @@ func TestFutureSkew(t *testing.T) {
 			}
 			require.Equal(t, want, h.snap(t).Rejections(ReasonFutureTimestamp))
 			require.Equal(t, want, h.snap(t).Events(StreamPredictions, Rejected))
+		})
+	}
+}
+
+func TestPartitionWatermarks(t *testing.T) {
+	md := model{numeric: 1, categorical: 1}
+	p := md.profile(t, 500, 1)
+	// Windows are one minute with 10s of allowed lateness. Partition A
+	// delivers an event every 10s up to 5m, each as it happens; B is
+	// slower. Every case ends with a Sync at 5m.
+	type ev struct {
+		key string
+		at  time.Duration
+	}
+	var fast []ev
+	for s := time.Duration(0); s <= 5*time.Minute; s += 10 * time.Second {
+		fast = append(fast, ev{"A", s})
+	}
+	for _, tc := range []struct {
+		name     string
+		assign   []string
+		before   []ev // delivered before A's events
+		after    []ev // delivered after A's events
+		caughtUp []string
+		want     []Outcome // of the after events
+		// published windows, and the end of the latest one
+		windows uint64
+		lastEnd time.Duration
+	}{
+		{
+			name:    "a partition far behind the others is not late",
+			before:  []ev{{"B", 5 * time.Second}},
+			after:   []ev{{"B", 30 * time.Second}, {"B", 50 * time.Second}, {"B", 75 * time.Second}},
+			want:    []Outcome{Accepted, Accepted, Accepted},
+			windows: 1, lastEnd: time.Minute,
+		},
+		{
+			name:    "windows close as the slowest partition passes them",
+			before:  []ev{{"B", 5 * time.Second}},
+			after:   []ev{{"B", 2*time.Minute + 15*time.Second}},
+			want:    []Outcome{Accepted},
+			windows: 2, lastEnd: 2 * time.Minute,
+		},
+		{
+			name:    "an assigned partition without events holds windows open",
+			assign:  []string{"A", "B"},
+			windows: 0, lastEnd: -1,
+		},
+		{
+			name:     "an assigned partition read to its end does not",
+			assign:   []string{"A", "B"},
+			caughtUp: []string{"B"},
+			windows:  4, lastEnd: 4 * time.Minute,
+		},
+		{
+			name:    "a quiet partition holds windows open while the source has not read it to its end",
+			before:  []ev{{"B", 5 * time.Second}},
+			windows: 0, lastEnd: -1,
+		},
+		{
+			name:     "a quiet partition read to its end follows the wall clock",
+			before:   []ev{{"B", 5 * time.Second}},
+			caughtUp: []string{"B"},
+			windows:  4, lastEnd: 4 * time.Minute,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := md.config()
+			cfg.Window.AllowedLateness = 10 * time.Second
+			h := setup(t, cfg, p, Options{})
+			g := newGen(md, 2, nil)
+			h.Assign(StreamPredictions, tc.assign...)
+			offsets := map[string]int64{}
+			observe := func(e ev) Outcome {
+				ts := at(e.at)
+				if ts.After(h.clock.Now()) {
+					h.clock.Set(ts)
+				}
+				o := h.Observe(g.prediction(id(int(offsets[e.key])), ts), pos(e.key, offsets[e.key]))
+				offsets[e.key]++
+				return o
+			}
+			for _, e := range tc.before {
+				require.Equal(t, Accepted, observe(e))
+			}
+			for _, e := range fast {
+				require.Equal(t, Accepted, observe(e))
+			}
+			var got []Outcome
+			for _, e := range tc.after {
+				got = append(got, observe(e))
+			}
+			require.Equal(t, tc.want, got)
+			h.syncCaughtUp(t, tc.caughtUp...)
+			pub := publishedOf(h.snap(t))
+			require.Equal(t, tc.windows, pub.Evaluated+pub.Skipped, "published windows")
+			require.Equal(t, tc.lastEnd, pub.LastEnd)
 		})
 	}
 }

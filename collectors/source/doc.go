@@ -31,13 +31,14 @@
 // monitor, whose uncommitted state would otherwise be counted twice when
 // the partitions are read again.
 //
-// A sync also closes the windows of a quiet stream, by presuming that its
-// event time follows the wall clock. A Kafka source therefore syncs while
-// no messages arrive only once the consumer has caught up (every partition
-// fetched recently, none with messages left to read), and after a batch
-// only when an event of it was on time: after an outage or a rebalance,
-// the events of the paused time are still to come, and closing their
-// windows by the clock would make them late.
+// When a generation starts, the source assigns its partitions to the
+// monitor, which holds its time windows open until each has delivered an
+// event or is known to be empty. Each sync names the partitions that are
+// caught up: fetched within StaleFetch, with nothing left to read. Only
+// their event time is presumed to follow the wall clock while they are
+// quiet, so a quiet topic still publishes, while during a backlog or after
+// an outage, when the events of the paused time are still to come, windows
+// wait for them.
 //
 // Rejected messages go to the dead letter topic, when the model has one,
 // before any offset past them is committed. The dead letter's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -63,11 +64,13 @@ type KafkaOptions struct {
 	// dead letter topic.
 	DeadLetter DeadLetterSender
 	// Lag reports the consumer's position in its partitions, as
-	// kafkasource.Consumer.Lag does. The periodic sync, which closes the
-	// windows of a quiet stream, runs only while every assigned partition
-	// has been fetched within StaleFetch and has nothing left to read: a
-	// stream is quiet only when the consumer has caught up, not while a
-	// backlog waits or after an outage. Nil means always caught up.
+	// kafkasource.Consumer.Lag does. A partition that was fetched within
+	// StaleFetch and has nothing left to read is caught up: the monitor
+	// lets the event time of a caught-up partition advance with the wall
+	// clock while it is quiet, so that its windows close. A partition
+	// with a backlog, or not fetched recently as during an outage, is not:
+	// its events for the quiet time are still to come. Nil means every
+	// partition is always caught up.
 	Lag func() []kafkasource.PartitionLag
 	// StaleFetch is how old a partition's last fetch may be for it to
 	// count as caught up (default DefaultStaleFetch).
@@ -153,9 +156,6 @@ type Kafka struct {
 	committed  map[string]int64
 	hold       map[string]int64 // offsets of dead letters that failed
 	lastCommit time.Time
-	// lastOnTime is when a batch last had an event on time, which made the
-	// monitor's idle clock current.
-	lastOnTime time.Time
 	// The key of the last message's partition, to avoid building it for
 	// every message.
 	lastTP  kafkasource.TopicPartition
@@ -210,15 +210,8 @@ func (k *Kafka) Run(ctx context.Context) error {
 	return err
 }
 
-// tick syncs the monitor and commits every SyncInterval while the
-// consumer has caught up, so that windows of quiet topics close and their
-// offsets are committed.
-//
-// The monitor closes a quiet stream's windows by presuming that its event
-// time advances with the wall clock. That holds when the topics are quiet,
-// but not while a backlog waits to be read, or after an outage or a
-// rebalance, when the events of the paused time are still to come: closing
-// their windows then would make them late.
+// tick syncs the monitor and commits every SyncInterval, so that the
+// windows of quiet partitions close and their offsets are committed.
 func (k *Kafka) tick(ctx context.Context) {
 	t := time.NewTicker(k.opts.SyncInterval)
 	defer t.Stop()
@@ -235,29 +228,24 @@ func (k *Kafka) tick(ctx context.Context) {
 func (k *Kafka) tickOnce(ctx context.Context) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.caughtUp() {
-		k.syncAndCommit(ctx, true)
-	}
+	k.syncAndCommit(ctx, true)
 }
 
-// caughtUp reports whether every partition of the generation was fetched
-// recently and has nothing left to read.
-func (k *Kafka) caughtUp() bool {
+// caughtUp returns the partitions of the generation that were fetched
+// recently and have nothing left to read, as position keys.
+func (k *Kafka) caughtUp() []string {
 	if k.opts.Lag == nil {
-		return true
+		return slices.Collect(maps.Keys(k.parts))
 	}
 	now := k.opts.Now()
-	n := 0
+	var out []string
 	for _, l := range k.opts.Lag() {
-		if _, ok := k.parts[l.TopicPartition.String()]; !ok {
-			continue
+		key := l.TopicPartition.String()
+		if _, ok := k.parts[key]; ok && l.Lag == 0 && now.Sub(l.FetchedAt) <= k.opts.StaleFetch {
+			out = append(out, key)
 		}
-		if l.Lag > 0 || now.Sub(l.FetchedAt) > k.opts.StaleFetch {
-			return false
-		}
-		n++
 	}
-	return n == len(k.parts)
+	return out
 }
 
 // Assigned starts a generation.
@@ -276,6 +264,26 @@ func (k *Kafka) assign(gen committer, parts []kafkasource.TopicPartition) {
 	}
 	k.committed, k.hold = map[string]int64{}, map[string]int64{}
 	k.lastTP, k.lastKey = kafkasource.TopicPartition{}, ""
+	// The monitor holds its time windows open until every assigned
+	// partition has delivered, or is known to be empty: the first batches
+	// of a generation come from the partitions in any order.
+	topics := k.opts.Model.Source.Kafka.Topics
+	byStream := map[monitor.Stream][]string{}
+	for _, tp := range parts {
+		st := monitor.StreamPredictions
+		switch tp.Topic {
+		case topics.Labels:
+			st = monitor.StreamLabels
+		case topics.Features:
+			if topics.Features != "" {
+				st = monitor.StreamFeatures
+			}
+		}
+		byStream[st] = append(byStream[st], tp.String())
+	}
+	for st, keys := range byStream {
+		k.opts.Monitor.Assign(st, keys...)
+	}
 	if !k.ready.Swap(true) {
 		k.opts.Metrics.ready.WithLabelValues(k.model).Set(1)
 	}
@@ -291,27 +299,12 @@ func (k *Kafka) Revoked(ctx context.Context, gen *kafkasource.Generation) {
 func (k *Kafka) revoke(ctx context.Context) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	// After an outage the sync would close windows by the clock (see
-	// tick); then nothing new is committed, and the messages are read
-	// again. A batch on time within the last SyncInterval keeps the
-	// monitor's idle clock current enough: a rebalance during a backlog
-	// still commits.
-	caughtUp := k.caughtUp() || k.opts.Now().Sub(k.lastOnTime) < k.opts.SyncInterval
-	if caughtUp {
-		k.syncAndCommit(ctx, true)
-	}
-	keys := make([]string, 0, len(k.parts))
-	for key := range k.parts {
-		keys = append(keys, key)
-	}
-	slices.Sort(keys)
+	k.syncAndCommit(ctx, true)
+	keys := slices.Sorted(maps.Keys(k.parts))
 	if extra := k.opts.Monitor.Revoke(keys...); len(extra) > 0 {
 		k.log.Warn("the monitor revoked partitions of an earlier generation", "partitions", extra)
 	}
 	k.gen, k.parts, k.committed, k.hold = nil, nil, nil, nil
-	if !caughtUp {
-		return
-	}
 	// Publish the discarded windows' count; no offsets are left to commit.
 	if _, err := k.opts.Monitor.Sync(ctx); err != nil {
 		k.log.Error("monitor sync failed", "err", err)
@@ -325,7 +318,7 @@ func (k *Kafka) syncAndCommit(ctx context.Context, force bool) {
 	if k.gen == nil {
 		return
 	}
-	offsets, err := k.opts.Monitor.Sync(ctx)
+	offsets, err := k.opts.Monitor.Sync(ctx, k.caughtUp()...)
 	if err != nil {
 		k.log.Error("monitor sync failed; no offsets committed", "err", err)
 		return

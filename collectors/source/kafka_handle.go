@@ -13,29 +13,19 @@ import (
 // messages, syncs, and commits when offsets moved and the commit interval
 // has passed. It returns nil: a rejected message or a failed commit is
 // counted and logged, and a failed sync is retried with the next batch.
-//
-// A batch in which no event was on time does not sync unless the consumer
-// has caught up: the sync would close windows by the wall clock (see
-// tick) while events for them may still be waiting to be read.
 func (k *Kafka) Handle(ctx context.Context, msgs []kafkasource.Message) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	onTime := false
 	for i := range msgs {
-		onTime = k.handle(&msgs[i]) || onTime
+		k.handle(&msgs[i])
 	}
 	k.sendDeadLetters(ctx)
-	if onTime {
-		k.lastOnTime = k.opts.Now()
-	}
-	if onTime || k.caughtUp() {
-		k.syncAndCommit(ctx, false)
-	}
+	k.syncAndCommit(ctx, false)
 	return nil
 }
 
-// handle applies one message and reports whether it was accepted on time.
-func (k *Kafka) handle(m *kafkasource.Message) bool {
+// handle applies one message.
+func (k *Kafka) handle(m *kafkasource.Message) {
 	pos := monitor.Position{Partition: k.key(m), Offset: m.Offset}
 	kind, err := event.KindOf(m.Stream)
 	if err == nil {
@@ -53,18 +43,14 @@ func (k *Kafka) handle(m *kafkasource.Message) bool {
 		k.opts.Monitor.Reject(kind, reason, pos)
 		k.rejects.add(reason, err, pos)
 		k.deadLetter(m, deadLetterReason(reason), reason)
-		return false
+		return
 	}
-	switch o, reason := k.opts.Monitor.ObserveReason(&k.ev, pos); o {
-	case monitor.Accepted:
-		return true
-	case monitor.Rejected:
+	if o, reason := k.opts.Monitor.ObserveReason(&k.ev, pos); o == monitor.Rejected {
 		// The monitor has counted the rejection; log and dead-letter it
 		// under the same reason.
 		k.rejects.add(reason, monitorRejection(reason), pos)
 		k.deadLetter(m, deadLetterReason(reason), reason)
 	}
-	return false
 }
 
 // monitorRejection explains a rejection by the monitor of a decoded event.

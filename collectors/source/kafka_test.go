@@ -232,9 +232,9 @@ source: model "churn" has no kafka source
 source: KafkaOptions.SyncInterval and StaleFetch must be positive, CommitInterval and LogEvery not negative`)
 }
 
-// TestKafkaIdleSyncWaitsForCaughtUp checks that the periodic sync, which
-// closes a quiet stream's windows by the wall clock, runs only when every
-// partition has been fetched recently and has nothing left to read.
+// TestKafkaIdleSyncWaitsForCaughtUp checks that the windows of a quiet
+// stream close by the wall clock only once every assigned partition has
+// been fetched recently and has nothing left to read.
 func TestKafkaIdleSyncWaitsForCaughtUp(t *testing.T) {
 	cfg := testModel(collectors.SourceKafka, 0) // one-minute windows, 10 s lateness
 	e := newEnv(t, cfg, nil)
@@ -280,7 +280,7 @@ func TestKafkaIdleSyncWaitsForCaughtUp(t *testing.T) {
 
 // TestKafkaRevokeAfterOutage checks that a generation that ends while the
 // consumer is behind (its fetches stale, as when the broker went away)
-// commits nothing new: the monitor's sync would close windows by the clock.
+// closes no window by the clock, and so commits nothing new.
 func TestKafkaRevokeAfterOutage(t *testing.T) {
 	cfg := testModel(collectors.SourceKafka, 0)
 	e := newEnv(t, cfg, nil)
