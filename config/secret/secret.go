@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -57,6 +58,10 @@ func (r Ref) Source() string {
 type Resolver struct {
 	LookupEnv func(string) (string, bool)
 	ReadFile  func(string) ([]byte, error)
+	// Dir is the directory that relative file paths are taken from, as
+	// the configuration file's other paths are; empty means the working
+	// directory.
+	Dir string
 }
 
 // Resolve returns the value r points at. An unset variable, an unreadable file
@@ -81,7 +86,11 @@ func (res Resolver) Resolve(r Ref) (string, error) {
 		}
 		v = val
 	} else {
-		b, err := read(r.File)
+		path := r.File
+		if res.Dir != "" && !filepath.IsAbs(path) {
+			path = filepath.Join(res.Dir, path)
+		}
+		b, err := read(path)
 		if err != nil {
 			return "", fmt.Errorf("secret from %s: %w", r.Source(), err)
 		}

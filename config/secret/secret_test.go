@@ -15,7 +15,7 @@ func TestResolve(t *testing.T) {
 	emptyFile := filepath.Join(dir, "empty")
 	require.NoError(t, os.WriteFile(emptyFile, nil, 0o600))
 	env := map[string]string{"TOKEN": "abc", "EMPTY": ""}
-	res := Resolver{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	res := Resolver{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, Dir: dir}
 
 	tests := []struct {
 		name    string
@@ -25,6 +25,7 @@ func TestResolve(t *testing.T) {
 	}{
 		{name: "env", ref: Ref{Env: "TOKEN"}, want: "abc"},
 		{name: "file trims newline", ref: Ref{File: tokenFile}, want: "s3cret"},
+		{name: "relative file from Dir", ref: Ref{File: "token"}, want: "s3cret"},
 		{name: "unset env", ref: Ref{Env: "NOPE"}, wantErr: "secret from environment variable NOPE: variable is not set"},
 		{name: "empty env", ref: Ref{Env: "EMPTY"}, wantErr: "secret from environment variable EMPTY is empty"},
 		{name: "empty file", ref: Ref{File: emptyFile}, wantErr: "is empty"},

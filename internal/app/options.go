@@ -38,7 +38,8 @@ type Options struct {
 	// time.Now. Network timeouts and backoffs always use real time.
 	Now func() time.Time
 	// Secrets resolves the server credentials and Kafka passwords. The
-	// zero value reads the process environment and the file system.
+	// zero value reads the process environment and the file system. Its
+	// Dir defaults to ConfigDir.
 	Secrets secret.Resolver
 	// ExitAfterReplay makes Run return once every file source has
 	// replayed its files, instead of serving until its context ends. At
@@ -62,6 +63,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ShutdownTimeout == 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if o.Secrets.Dir == "" {
+		o.Secrets.Dir = o.ConfigDir
 	}
 	return o
 }

@@ -20,30 +20,33 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// exampleCopy writes a copy of testdata/config/example.yaml that runs
-// anywhere: its data paths made absolute, and its Kafka password read
-// from a temporary file instead of /var/run/secrets. It sets the webhook
-// token the example reads from the environment, and moves the working
-// directory, where storage.dir lives, to a temporary one.
-func exampleCopy(t *testing.T) string {
+// example returns the path of testdata/config/example.yaml, which runs
+// as it is, and moves the working directory, where storage.dir lives, to a
+// temporary one.
+func example(t *testing.T) string {
 	t.Helper()
-	testdata, err := filepath.Abs("../../testdata")
+	path, err := filepath.Abs("../../testdata/config/example.yaml")
 	require.NoError(t, err)
-	data, err := os.ReadFile(filepath.Join(testdata, "config", "example.yaml"))
-	require.NoError(t, err)
-	dir := t.TempDir()
-	password := filepath.Join(dir, "kafka-password")
-	require.NoError(t, os.WriteFile(password, []byte("secret\n"), 0o600))
-	text := strings.NewReplacer(
-		"../replay/", testdata+"/replay/",
-		"../reference/", testdata+"/reference/",
-		"/var/run/secrets/kafka/password", password,
-	).Replace(string(data))
-	path := filepath.Join(dir, "example.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
-	t.Setenv("DRIFTWATCH_WEBHOOK_TOKEN", "webhook-token")
 	t.Chdir(t.TempDir())
 	return path
+}
+
+// exampleWith writes a copy of the example configuration, with its
+// relative paths made absolute and the replacements applied, into a
+// temporary directory, and returns its path.
+func exampleWith(t *testing.T, oldnew ...string) string {
+	t.Helper()
+	path := example(t)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	dir := filepath.Dir(path)
+	oldnew = append(oldnew,
+		"../replay/", filepath.Join(dir, "../replay")+"/",
+		"../reference/", filepath.Join(dir, "../reference")+"/",
+		"{file: secrets/", "{file: "+filepath.Join(dir, "secrets")+"/")
+	copyPath := filepath.Join(t.TempDir(), "example.yaml")
+	require.NoError(t, os.WriteFile(copyPath, []byte(strings.NewReplacer(oldnew...).Replace(string(data))), 0o644))
+	return copyPath
 }
 
 // syncBuffer collects a command's stderr while the test reads it.
@@ -109,14 +112,14 @@ func series(mfs map[string]*dto.MetricFamily, name, modelName string) map[string
 
 var listening = regexp.MustCompile(`msg="http server listening" addr=(\S+)`)
 
-// TestRunReplayServesMetrics runs `driftwatch run` on the example
-// configuration. Its credit-risk model replays the committed fixture,
+// TestRunReplayServesMetrics runs `driftwatch run -c
+// testdata/config/example.yaml`, unchanged. Its credit-risk model replays the committed fixture,
 // whose last windows drift on income alone; its demand-forecast model
 // reads from a Kafka broker that does not exist, so it is reported as not
 // ready while credit-risk is monitored. After the replay driftwatch keeps
 // serving /metrics until it is interrupted, and then exits 0.
 func TestRunReplayServesMetrics(t *testing.T) {
-	cfg := exampleCopy(t)
+	cfg := example(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stderr := &syncBuffer{}
@@ -196,7 +199,7 @@ func TestRunReplayServesMetrics(t *testing.T) {
 // TestRunExitAfterReplay checks that --exit-after-replay ends the command
 // by itself, with status 0, once the replay is over.
 func TestRunExitAfterReplay(t *testing.T) {
-	cfg := exampleCopy(t)
+	cfg := example(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stderr bytes.Buffer
@@ -221,7 +224,7 @@ func TestRunErrors(t *testing.T) {
 		},
 		{
 			name:     "bad --listen",
-			args:     func(t *testing.T) []string { return []string{"run", "-c", exampleCopy(t), "--listen", "nowhere"} },
+			args:     func(t *testing.T) []string { return []string{"run", "-c", example(t), "--listen", "nowhere"} },
 			wantCode: ExitUsage, want: `driftwatch: --listen: listen: "nowhere" is not host:port`,
 		},
 		{
@@ -234,17 +237,17 @@ func TestRunErrors(t *testing.T) {
 		{
 			name: "missing secret",
 			args: func(t *testing.T) []string {
-				cfg := exampleCopy(t)
-				t.Setenv("DRIFTWATCH_WEBHOOK_TOKEN", "")
-				os.Unsetenv("DRIFTWATCH_WEBHOOK_TOKEN")
+				cfg := exampleWith(t, "{file: secrets/webhook-token}", "{env: DRIFTWATCH_TEST_UNSET_TOKEN}")
+				t.Setenv("DRIFTWATCH_TEST_UNSET_TOKEN", "")
+				os.Unsetenv("DRIFTWATCH_TEST_UNSET_TOKEN")
 				return []string{"run", "-c", cfg}
 			},
-			wantCode: ExitError, want: "driftwatch: app: server.auth.bearer_token: secret from environment variable DRIFTWATCH_WEBHOOK_TOKEN: variable is not set",
+			wantCode: ExitError, want: "driftwatch: app: server.auth.bearer_token: secret from environment variable DRIFTWATCH_TEST_UNSET_TOKEN: variable is not set",
 		},
 		{
 			name: "address in use",
 			args: func(t *testing.T) []string {
-				cfg := exampleCopy(t)
+				cfg := example(t)
 				ln := listen(t)
 				return []string{"run", "-c", cfg, "--listen", ln}
 			},
