@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
@@ -48,13 +49,20 @@ func (m Mark) equal(o Mark) bool {
 	return m.ClosedUntil.Equal(o.ClosedUntil) && maps.Equal(m.Through, o.Through)
 }
 
-// Checkpointer stores one checkpoint per model. Save must be durable when
-// it returns: the monitor commits offsets only after it.
+// Checkpointer stores one checkpoint per model, and the model's saved
+// label join. Save and SaveJoin must be durable when they return: the
+// monitor commits offsets only after them.
 type Checkpointer interface {
 	// Load returns the model's checkpoint, or ok false when it has none.
 	Load(ctx context.Context, model string) (c Checkpoint, ok bool, err error)
 	// Save replaces the model's checkpoint.
 	Save(ctx context.Context, model string, c Checkpoint) error
+	// LoadJoin returns the model's saved label join, or ok false when it
+	// has none.
+	LoadJoin(ctx context.Context, model string) (data []byte, ok bool, err error)
+	// SaveJoin replaces the model's saved label join. It must not keep
+	// data, which the monitor reuses.
+	SaveJoin(ctx context.Context, model string, data []byte) error
 }
 
 var (
@@ -63,7 +71,7 @@ var (
 )
 
 // FileCheckpointer keeps each model's checkpoint in a small JSON file,
-// <dir>/<model>.checkpoint.json. Save writes a temporary file, syncs it,
+// <dir>/<model>.checkpoint.json, and its label join in <dir>/<model>.join. Save writes a temporary file, syncs it,
 // renames it over the old one and syncs the directory, so a crash leaves
 // either the old checkpoint or the new one, never a torn file.
 type FileCheckpointer struct {
@@ -164,6 +172,27 @@ func (c *FileCheckpointer) Save(_ context.Context, model string, cp Checkpoint) 
 	return nil
 }
 
+// LoadJoin reads the model's saved label join.
+func (c *FileCheckpointer) LoadJoin(_ context.Context, model string) ([]byte, bool, error) {
+	path := filepath.Join(c.dir, model+".join")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("load label join: %w", err)
+	}
+	return data, true, nil
+}
+
+// SaveJoin replaces the model's saved label join atomically and durably.
+func (c *FileCheckpointer) SaveJoin(_ context.Context, model string, data []byte) error {
+	if err := writeFileAtomic(filepath.Join(c.dir, model+".join"), data); err != nil {
+		return fmt.Errorf("save label join: %w", err)
+	}
+	return nil
+}
+
 // writeFileAtomic replaces path with data: write and sync a temporary file
 // in the same directory, rename it over path, then sync the directory so
 // that the rename itself survives a crash.
@@ -202,12 +231,33 @@ func writeFileAtomic(path string, data []byte) error {
 type MemoryCheckpointer struct {
 	mu    sync.Mutex
 	saved map[string]Checkpoint
+	joins map[string][]byte
 	err   error
 }
 
 // NewMemoryCheckpointer returns an empty in-memory checkpointer.
 func NewMemoryCheckpointer() *MemoryCheckpointer {
-	return &MemoryCheckpointer{saved: map[string]Checkpoint{}}
+	return &MemoryCheckpointer{saved: map[string]Checkpoint{}, joins: map[string][]byte{}}
+}
+
+// LoadJoin returns a copy of the model's last saved label join.
+func (c *MemoryCheckpointer) LoadJoin(_ context.Context, model string) ([]byte, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.joins[model]
+	return slices.Clone(data), ok, nil
+}
+
+// SaveJoin stores a copy of the model's label join, or fails with the
+// error set by SetErr.
+func (c *MemoryCheckpointer) SaveJoin(_ context.Context, model string, data []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return fmt.Errorf("save label join: %w", c.err)
+	}
+	c.joins[model] = slices.Clone(data)
+	return nil
 }
 
 // Load returns the model's last saved checkpoint.

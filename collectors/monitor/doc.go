@@ -145,10 +145,25 @@
 // the committed offset and the previous owner's last one may be counted by
 // both.
 //
-// The label join is not durable. After a restart, predictions that were
-// waiting behind the committed offsets are gone, and their labels count as
-// unmatched. Making the buffer durable would hold commits back by up to
-// label.ttl and replay that much on every restart.
+// # The label join across restarts
+//
+// Predictions wait for their labels for up to label.ttl, far longer than
+// a drift window stays open, so the offsets of waiting predictions are
+// committed long before their labels come. The Checkpointer therefore
+// also saves the join itself (SaveJoin): on a quality window close, and
+// otherwise at most every Options.JoinSaveInterval while predictions
+// arrive. Until a prediction that entered the join is saved, Sync holds
+// its partition's safe offset at it, so a restart reads it again. A
+// prediction read again joins the restored buffer even when its drift
+// window was published (it is counted late there), and one already
+// waiting is ignored. Predictions joined into a quality window that was
+// still open are saved as waiting, since that window's labels are read
+// again. The cost is a commit delay of up to JoinSaveInterval and a save
+// of the whole buffer (about 40 bytes per prediction) at that pace.
+//
+// A saved join that cannot be read (damaged, of another model or format)
+// stops the monitor with an error rather than starting empty: delete the
+// file to accept the loss.
 //
 // # End of input and shutdown
 //

@@ -78,16 +78,17 @@ func newJoiner(ttl int64, maxEntries int, count *[numJoinOutcomes]uint64) *joine
 // len returns the number of predictions held, joined or not.
 func (j *joiner) len() int { return len(j.queue) - j.head }
 
-// add holds a prediction. A second prediction with an ID already held is
-// ignored: the first one keeps its place.
-func (j *joiner) add(id []byte, w waiting) {
+// add holds a prediction and reports whether it now waits. A second
+// prediction with an ID already held is ignored: the first one keeps its
+// place.
+func (j *joiner) add(id []byte, w waiting) bool {
 	j.advance(w.time)
 	if _, dup := j.index[string(id)]; dup {
-		return
+		return false
 	}
 	if w.time < j.clock-j.ttl {
 		j.count[joinEvictedTTL]++ // expired on arrival
-		return
+		return false
 	}
 	for j.len() >= j.max {
 		j.pop(joinEvictedCapacity)
@@ -95,6 +96,7 @@ func (j *joiner) add(id []byte, w waiting) {
 	w.id = string(id)
 	j.index[w.id] = j.base + int64(len(j.queue))
 	j.queue = append(j.queue, w)
+	return true
 }
 
 // match finds the prediction a label at event time t belongs to. It

@@ -40,10 +40,11 @@ type Monitor struct {
 	closedD []*slot[*drift.Window] // scratch
 	closedQ []*slot[*qualityAcc]   // scratch
 
-	counts  counts
-	reasons map[event.Reason]int
-	pending pending
-	saved   Checkpoint
+	counts   counts
+	reasons  map[event.Reason]int
+	pending  pending
+	saved    Checkpoint
+	joinSave joinSave
 
 	lastDrift   *drift.Report
 	lastQuality *QualityReport
@@ -86,6 +87,7 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 		featuresFromPredictions: !(cfg.Source.Type == collectors.SourceKafka && cfg.Source.Kafka.Topics.Features != ""),
 		reasons:                 map[event.Reason]int{},
 		store:                   opts.Store,
+		joinSave:                joinSave{every: int64(opts.JoinSaveInterval), last: opts.Now().UnixNano()},
 	}
 	for i, r := range Reasons() {
 		m.reasons[r] = i
@@ -96,6 +98,9 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 		return nil, fmt.Errorf("monitor for model %q: %w", cfg.Name, err)
 	}
 	if err := m.restore(ctx); err != nil {
+		return nil, fmt.Errorf("monitor for model %q: %w", cfg.Name, err)
+	}
+	if err := m.restoreJoin(ctx); err != nil {
 		return nil, fmt.Errorf("monitor for model %q: %w", cfg.Name, err)
 	}
 	e, err := opts.Store.add(cfg.Name, opts.Lag)
@@ -163,6 +168,23 @@ func (m *Monitor) restore(ctx context.Context) error {
 	}
 	m.log.Info("checkpoint loaded", "drift_closed_until", cp.Drift.ClosedUntil, "quality_closed_until", cp.Quality.ClosedUntil,
 		"drift_partitions", len(cp.Drift.Through), "quality_partitions", len(cp.Quality.Through))
+	return nil
+}
+
+// restoreJoin loads the saved label join. A model that no longer joins
+// labels ignores it.
+func (m *Monitor) restoreJoin(ctx context.Context) error {
+	if m.join == nil {
+		return nil
+	}
+	data, ok, err := m.cp.LoadJoin(ctx, m.cfg.Name)
+	if err != nil || !ok {
+		return err
+	}
+	if err := m.decodeJoin(data); err != nil {
+		return fmt.Errorf("restore the saved label join: %w", err)
+	}
+	m.log.Info("label join restored", "predictions", m.join.len())
 	return nil
 }
 

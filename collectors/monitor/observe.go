@@ -60,8 +60,22 @@ func (m *Monitor) reject(st int, reason event.Reason) {
 }
 
 // observeDrift adds a prediction or features event to its drift window,
-// and holds a prediction for its label.
+// and holds a prediction for its label. A prediction late for its drift
+// window still waits for its label: after a restart it is one that was
+// read before, whose drift window was published but whose place in the
+// label join was not saved.
 func (m *Monitor) observeDrift(ev *event.Event, p int, offset, t, now int64) (int, error) {
+	o, err := m.windowDrift(ev, p, offset, t, now)
+	if err == nil && m.join != nil && ev.Kind == event.KindPrediction && len(ev.ID) > 0 {
+		if m.join.add(ev.ID, m.pairing.prediction(ev)) {
+			m.joinSave.hold(p, offset)
+		}
+	}
+	return o, err
+}
+
+// windowDrift adds a prediction or features event to its drift window.
+func (m *Monitor) windowDrift(ev *event.Event, p int, offset, t, now int64) (int, error) {
 	ok, closed := m.drift.advance(t, now, p, offset, m.closedD[:0])
 	m.closeDrift(closed)
 	if !ok {
@@ -77,9 +91,6 @@ func (m *Monitor) observeDrift(ev *event.Event, p int, offset, t, now int64) (in
 	}
 	m.add(s.acc, ev)
 	m.closeDrift(m.drift.record(s, p, offset, m.closedD[:0]))
-	if m.join != nil && ev.Kind == event.KindPrediction && len(ev.ID) > 0 {
-		m.join.add(ev.ID, m.pairing.prediction(ev))
-	}
 	return outcomeAccepted, nil
 }
 
@@ -129,6 +140,7 @@ func (m *Monitor) observeLabel(ev *event.Event, p int, offset, t, now int64) (in
 	if !ok {
 		return outcomeLate, nil
 	}
+	m.joinSave.changed = true // the match moves the join's clock
 	w, o := m.join.match(ev.ID, t)
 	if w == nil {
 		m.counts.join[o]++
@@ -192,6 +204,7 @@ func (m *Monitor) closeQuality(closed []*slot[*qualityAcc]) {
 		m.pending.windows[kindQuality][outcome]++
 		m.pending.events[kindQuality] += uint64(s.events)
 		m.pending.lastQuality = &r
+		m.joinSave.windowClosed = true
 		m.quality.release(s)
 	}
 	m.closedQ = closed[:0]

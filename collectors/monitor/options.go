@@ -21,6 +21,9 @@ const (
 	// DefaultMaxFutureSkew is how far ahead of the clock an event's time
 	// may be.
 	DefaultMaxFutureSkew = time.Hour
+	// DefaultJoinSaveInterval is how often the label join is saved while
+	// predictions arrive.
+	DefaultJoinSaveInterval = 10 * time.Second
 )
 
 // Options are the dependencies and the tuning of a Monitor. Config,
@@ -58,6 +61,13 @@ type Options struct {
 	// its event times are history, and only the end of the file tells that
 	// a window is complete.
 	DisableIdleClose bool
+	// JoinSaveInterval is how often, at most, a Sync saves the label join
+	// while predictions arrive (default DefaultJoinSaveInterval); it is
+	// also saved whenever a quality window closes. Offsets of predictions
+	// that joined the buffer since the last save are not committed, so a
+	// restart reads up to this much of the prediction stream again. A
+	// negative value saves it at every Sync.
+	JoinSaveInterval time.Duration
 	// Seed seeds the windows' samples; zero is a seed like any other.
 	Seed uint64
 	// ScoreCapacity bounds the (score, outcome) pairs a quality window
@@ -82,6 +92,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxOpenWindows == 0 {
 		o.MaxOpenWindows = DefaultMaxOpenWindows
+	}
+	if o.JoinSaveInterval == 0 {
+		o.JoinSaveInterval = DefaultJoinSaveInterval
 	}
 	if o.MaxFutureSkew == 0 {
 		o.MaxFutureSkew = DefaultMaxFutureSkew

@@ -54,6 +54,7 @@ func (m *Monitor) Revoke(partitions ...string) []string {
 		m.parts.forget(p)
 		m.drift.marks.forget(p)
 		m.quality.marks.forget(p)
+		m.joinSave.forget(p)
 	}
 	if len(extra) > 0 {
 		m.log.Warn("revoking more partitions than asked, because their events share windows with the revoked ones", "partitions", extra)
@@ -84,6 +85,7 @@ func (m *Monitor) discard(match func(held []int64) bool) {
 	for _, s := range m.quality.discard(func(s *slot[*qualityAcc]) bool { return match(s.held) }, nil) {
 		m.pending.windows[kindQuality][windowDiscarded]++
 		m.join.unjoin(s.serial)
+		m.joinSave.changed = true
 		m.quality.release(s)
 	}
 }

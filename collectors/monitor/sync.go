@@ -29,7 +29,7 @@ func (m *Monitor) Sync(ctx context.Context, caughtUp ...string) (map[string]int6
 	if m.join != nil {
 		m.closeQuality(m.quality.closeIdle(now, up, m.closedQ[:0]))
 	}
-	return m.commit(ctx)
+	return m.commit(ctx, false)
 }
 
 // caughtUp returns a test of partition indices for the named partitions.
@@ -75,12 +75,16 @@ func (m *Monitor) Flush(ctx context.Context) (map[string]int64, error) {
 	if m.join != nil {
 		m.closeQuality(m.quality.closeAll(m.closedQ[:0]))
 	}
-	return m.commit(ctx)
+	return m.commit(ctx, true)
 }
 
-// commit saves the checkpoint, publishes and returns the safe offsets.
-func (m *Monitor) commit(ctx context.Context) (map[string]int64, error) {
+// commit saves the checkpoint and, when it is due or forced, the label
+// join; then it publishes and returns the safe offsets.
+func (m *Monitor) commit(ctx context.Context, forceJoin bool) (map[string]int64, error) {
 	if err := m.checkpoint(ctx); err != nil {
+		return nil, fmt.Errorf("sync model %q: %w", m.cfg.Name, err)
+	}
+	if err := m.saveJoin(ctx, forceJoin); err != nil {
 		return nil, fmt.Errorf("sync model %q: %w", m.cfg.Name, err)
 	}
 	m.publish()
@@ -111,8 +115,9 @@ func markTime(ns int64) time.Time {
 }
 
 // safeOffsets returns, for each partition with a known position, the
-// smallest offset of an event held in an open window, or the offset after
-// the last event seen when no open window holds one.
+// smallest offset of an event held in an open window or of a prediction
+// that entered the label join since it was last saved, or the offset
+// after the last event seen when there is none.
 func (m *Monitor) safeOffsets() map[string]int64 {
 	out := make(map[string]int64, len(m.parts.keys))
 	for p, key := range m.parts.keys {
@@ -129,6 +134,9 @@ func (m *Monitor) safeOffsets() map[string]int64 {
 			if s.holds(p) {
 				off = min(off, s.held[p])
 			}
+		}
+		if held := m.joinSave.held; p < len(held) && held[p] != noOffset {
+			off = min(off, held[p])
 		}
 		out[key] = off
 	}

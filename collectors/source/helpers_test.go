@@ -97,6 +97,9 @@ func newEnv(t *testing.T, cfg collectors.ModelConfig, cp monitor.Checkpointer) *
 		Config: cfg, Profile: testProfile(t, cfg), Store: store, Checkpointer: cp,
 		Logger: discard(), Now: func() time.Time { return now },
 		DisableIdleClose: cfg.Source.Type == collectors.SourceFile,
+		// The label join is saved at every sync, so that commits do not
+		// wait for it.
+		JoinSaveInterval: -1,
 	})
 	require.NoError(t, err)
 	return &env{mon: mon, store: store, reg: reg, metrics: metrics, cfg: cfg, now: &now}
