@@ -32,6 +32,7 @@ type CLI struct {
 	Compare   CompareCmd   `cmd:"" help:"Compare a current data file with a reference data file, column by column, and report drift."`
 	Reference ReferenceCmd `cmd:"" help:"Build reference profiles from training data."`
 	Rules     RulesCmd     `cmd:"" help:"Generate the Prometheus alerting rules for the configured models."`
+	Trigger   TriggerCmd   `cmd:"" help:"Ask a running driftwatch to start a pipeline run for a model."`
 	Version   VersionCmd   `cmd:"" help:"Print the version and exit."`
 }
 
