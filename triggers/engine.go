@@ -87,6 +87,11 @@ type EngineOptions struct {
 	RunDeadline func(pipeline string) time.Duration
 	// Retention overrides DefaultRetention when positive.
 	Retention time.Duration
+	// ResumeRunning keeps the runs that a previous process left running
+	// as they are, for a pipeline runner that resumes them from its own
+	// durable state and reports their end with Finish. Without it such
+	// runs are marked failed when the engine starts.
+	ResumeRunning bool
 }
 
 // Engine decides what each trigger does: alerts, schedules and manual
@@ -108,6 +113,7 @@ type Engine struct {
 	alertnames  []string
 	runDeadline func(string) time.Duration
 	retention   time.Duration
+	resume      bool
 	metrics     *metrics
 
 	version atomic.Uint64 // orders transactions, so snapshots never go back
@@ -143,6 +149,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		alertnames:  slices.Clone(opts.SilenceAlerts),
 		runDeadline: opts.RunDeadline,
 		retention:   opts.Retention,
+		resume:      opts.ResumeRunning,
 		wake:        make(chan struct{}),
 	}
 	for _, r := range rules {
@@ -203,11 +210,15 @@ type realTimer struct{ t *time.Timer }
 func (r realTimer) C() <-chan time.Time { return r.t.C }
 func (r realTimer) Stop() bool          { return r.t.Stop() }
 
-// recover marks the runs that a previous process left running as failed.
+// recover marks the runs that a previous process left running as failed,
+// unless a pipeline runner resumes them (EngineOptions.ResumeRunning).
 // Their steps may have done anything up to a deploy, so the engine does
 // not run them again on its own; the cooldown starts, and their silences
 // are expired by RunSchedules.
 func (e *Engine) recover() error {
+	if e.resume {
+		return nil
+	}
 	var interrupted []Run
 	_, err := e.update(context.Background(), "recover runs", func(t *txn) error {
 		active, err := t.activeRuns()

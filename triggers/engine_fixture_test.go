@@ -146,6 +146,8 @@ type fixture struct {
 	clock    *fakeClock
 	silencer *fakeSilencer
 	engine   *triggers.Engine
+	// resume makes the engine leave running runs to a resuming runner.
+	resume bool
 }
 
 func newFixture(t *testing.T, cfg triggers.Config) *fixture {
@@ -173,6 +175,7 @@ func (f *fixture) open() {
 		Silencer:      f.silencer,
 		SilenceAlerts: []string{"DriftwatchFeatureDrift", "DriftwatchDatasetDrift"},
 		RunDeadline:   func(string) time.Duration { return 2 * time.Hour },
+		ResumeRunning: f.resume,
 	})
 	require.NoError(f.t, err)
 }

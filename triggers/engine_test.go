@@ -233,6 +233,21 @@ func TestStoreFailureRecordsNothing(t *testing.T) {
 	require.Equal(t, []triggers.Outcome{triggers.OutcomeStarted}, outcomes(ds), "the retry is a new trigger")
 }
 
+func TestRestartKeepsRunsForAResumingRunner(t *testing.T) {
+	f := newFixture(t, config(1, driftRules()...))
+	f.notify(notification(credit, featureAlert(credit, "income", t0)))
+	running := f.next()
+	f.resume = true
+	f.restart()
+	runs := f.runs(triggers.RunFilter{Model: credit})
+	require.Len(t, runs, 1)
+	require.Equal(t, triggers.RunRunning, runs[0].State, "the runner resumes it")
+	f.clock.Advance(time.Minute)
+	f.finish(running.ID, triggers.RunSucceeded)
+	require.Equal(t, triggers.RunSucceeded, f.runs(triggers.RunFilter{Model: credit})[0].State)
+	require.Equal(t, []string{running.SilenceID}, f.silencer.expired, "its silence ends with it")
+}
+
 func TestRestartFailsRunningRuns(t *testing.T) {
 	f := newFixture(t, config(1, driftRules()...))
 	f.notify(notification(credit, featureAlert(credit, "income", t0)))
