@@ -11,6 +11,9 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/monitor"
 	"github.com/driftwatch/driftwatch/collectors/source"
 	"github.com/driftwatch/driftwatch/internal/server"
+	"github.com/driftwatch/driftwatch/store"
+	"github.com/driftwatch/driftwatch/triggers"
+	"github.com/driftwatch/driftwatch/triggers/embedded"
 )
 
 // App is a configured driftwatch: build it with New, then Start and Stop
@@ -22,6 +25,9 @@ type App struct {
 	store         *monitor.Store
 	sourceMetrics *source.Metrics
 	models        []*model
+	db            *store.DB
+	engine        *triggers.Engine
+	evaluator     *embedded.Evaluator // nil when Alertmanager is configured
 
 	started  atomic.Bool
 	cleanups cleanupStack
@@ -33,8 +39,10 @@ type App struct {
 	stopErr  error
 }
 
-// New checks the options and builds the app: its server, its metrics, and
-// for every model what can be checked before reading any data.
+// New checks the options and builds the app: its server, its metrics, its
+// trigger engine over the durable store in storage.dir, and for every model
+// what can be checked before reading any data. The app holds the store's
+// lock from New until Stop.
 func New(opts Options) (*App, error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
@@ -51,6 +59,9 @@ func New(opts Options) (*App, error) {
 	if a.server, err = a.newServer(); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	if err := a.newTriggers(); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	var errs []error
 	for _, cfg := range opts.Config.Models {
 		m, err := a.newModel(cfg)
@@ -63,7 +74,7 @@ func New(opts Options) (*App, error) {
 		a.models = append(a.models, m)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, errors.Join(err, a.db.Close())
 	}
 	a.failed = make(chan error, len(a.models))
 	return a, nil
@@ -107,8 +118,9 @@ func (a *App) Start(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("app: Start was already called")
 	}
+	a.cleanups.push("store", func(context.Context) error { return a.db.Close() })
 	if err := a.server.Start(); err != nil {
-		return err
+		return errors.Join(err, a.cleanups.run(context.Background(), a.log))
 	}
 	a.cleanups.push("http server", a.server.Stop)
 	a.cleanups.push("monitors", func(context.Context) error {
@@ -128,6 +140,7 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		return errors.Join(errs...)
 	})
+	a.startTriggers()
 	a.startModels(ctx)
 	return nil
 }

@@ -51,6 +51,13 @@ type Options struct {
 	// SyncInterval is how often sources sync their monitor while idle
 	// (default source.DefaultSyncInterval).
 	SyncInterval time.Duration
+	// EmbeddedInterval is how often the embedded alert evaluator, used
+	// when no Alertmanager is configured, evaluates the alert rules
+	// (default embedded.DefaultInterval).
+	EmbeddedInterval time.Duration
+	// ResumeRuns keeps the runs that a previous process left running for
+	// the pipeline runner to resume, instead of marking them failed.
+	ResumeRuns bool
 	// Kafka tunes every model's consumer and dead letter writer: fetch
 	// sizes, heartbeats and backoffs. Its Logger, Now and Secrets are
 	// replaced by the app's.
