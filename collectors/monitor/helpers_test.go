@@ -117,6 +117,13 @@ func (g *gen) prediction(id string, t time.Time) *event.Event {
 // profile builds a reference profile of rows rows drawn without shift.
 func (md model) profile(t testing.TB, rows int, seed uint64) *drift.Profile {
 	t.Helper()
+	return md.shiftedProfile(t, rows, seed, nil)
+}
+
+// shiftedProfile builds a reference profile of rows rows drawn with shift
+// (see gen).
+func (md model) shiftedProfile(t testing.TB, rows int, seed uint64, shift map[int]float64) *drift.Profile {
+	t.Helper()
 	cfg := md.config()
 	specs := make([]drift.FeatureSpec, len(cfg.Features))
 	for i, f := range cfg.Features {
@@ -125,7 +132,7 @@ func (md model) profile(t testing.TB, rows int, seed uint64) *drift.Profile {
 	b, err := drift.NewProfileBuilder(specs, drift.ProfileOptions{Seed: seed})
 	require.NoError(t, err)
 	require.NoError(t, b.SetPrediction(drift.FeatureSpec{Name: "prediction", Type: drift.Categorical}))
-	g := newGen(md, seed, nil)
+	g := newGen(md, seed, shift)
 	for range rows {
 		ev := g.prediction("", t0)
 		for i, v := range ev.Features {

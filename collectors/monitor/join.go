@@ -21,11 +21,15 @@ const (
 	// JoinEvictedCapacity: a prediction was dropped without a label to
 	// make room, because label.max_entries predictions were waiting.
 	JoinEvictedCapacity JoinOutcome = "evicted_capacity"
+	// JoinOtherVersion: a label found its prediction, but the prediction
+	// was made by another model version than the one monitored now (see
+	// Monitor.Switch), so the pair is left out of the quality windows.
+	JoinOtherVersion JoinOutcome = "other_version"
 )
 
 // JoinOutcomes lists every join outcome.
 func JoinOutcomes() []JoinOutcome {
-	return []JoinOutcome{JoinJoined, JoinDuplicate, JoinUnmatched, JoinEvictedTTL, JoinEvictedCapacity}
+	return []JoinOutcome{JoinJoined, JoinDuplicate, JoinUnmatched, JoinEvictedTTL, JoinEvictedCapacity, JoinOtherVersion}
 }
 
 const (
@@ -34,6 +38,7 @@ const (
 	joinUnmatched
 	joinEvictedTTL
 	joinEvictedCapacity
+	joinOtherVersion
 	numJoinOutcomes
 )
 
@@ -47,6 +52,9 @@ type waiting struct {
 	hasValue bool
 	score    float64
 	value    float64
+	// other reports a prediction made by another model version than the
+	// current one: its label is not paired for the quality windows.
+	other bool
 	// joined is the serial of the quality window its label went into, 0
 	// while it waits. A joined prediction stays until it expires, so that
 	// a second label for it is recognised as a duplicate.

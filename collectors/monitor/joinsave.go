@@ -27,7 +27,7 @@ import (
 //	not declare them: count, then each name (length, bytes) in index order
 //	entries, oldest arrival first: count, then each
 //	  id (length, bytes), event time (varint), class (varint),
-//	  flags (1 byte: 1 score, 2 value, 4 joined),
+//	  flags (1 byte: 1 score, 2 value, 4 joined, 8 other version),
 //	  score and value as IEEE 754 bits (8 bytes each, when flagged)
 //	CRC-32C (4 bytes, little endian)
 
@@ -37,11 +37,13 @@ const (
 	joinFlagScore = 1 << iota
 	joinFlagValue
 	joinFlagJoined
+	joinFlagOther
 )
 
-// restoredJoin marks a prediction that joined a label in a quality window
-// published before the join was saved. No window has this serial, so
-// Revoke never lets it wait again.
+// restoredJoin marks a prediction that joined a label outside any open
+// quality window: in a window published before the join was saved, or
+// not paired at all because another model version made it. No window has
+// this serial, so Revoke never lets it wait again.
 const restoredJoin = math.MaxUint64
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -79,6 +81,9 @@ func (m *Monitor) encodeJoin(buf []byte) []byte {
 		}
 		if w.joined != 0 && !open[w.joined] {
 			flags |= joinFlagJoined
+		}
+		if w.other {
+			flags |= joinFlagOther
 		}
 		b = append(b, flags)
 		if w.hasScore {
@@ -125,6 +130,7 @@ func (m *Monitor) decodeJoin(data []byte) error {
 		if flags&joinFlagJoined != 0 {
 			w.joined = restoredJoin
 		}
+		w.other = flags&joinFlagOther != 0
 		queue = append(queue, w)
 	}
 	switch {

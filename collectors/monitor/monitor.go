@@ -48,8 +48,17 @@ type Monitor struct {
 
 	lastDrift   *drift.Report
 	lastQuality *QualityReport
-	store       *Store
-	entry       *entry
+	// version is the model version whose events the monitor judges now,
+	// and versionWindows the windows of each kind published since it took
+	// over; driftVersion and qualityVersion are the versions of the
+	// latest published windows.
+	version                      string
+	versionWindows               [len(windowKinds)]uint64
+	driftVersion, qualityVersion string
+	profile                      *drift.Profile
+	seed                         uint64
+	store                        *Store
+	entry                        *entry
 }
 
 // column is where a configured feature's values go in a drift window.
@@ -66,6 +75,10 @@ type pending struct {
 	events      [len(windowKinds)]uint64
 	lastDrift   *drift.Report
 	lastQuality *QualityReport
+	// The versions of the windows above, and how many closed under the
+	// current version.
+	driftVersion, qualityVersion string
+	versionWindows               [len(windowKinds)]uint64
 }
 
 // New builds the monitor of one model, loads its checkpoint and registers
@@ -87,6 +100,8 @@ func New(ctx context.Context, opts Options) (*Monitor, error) {
 		featuresFromPredictions: !(cfg.Source.Type == collectors.SourceKafka && cfg.Source.Kafka.Topics.Features != ""),
 		reasons:                 map[event.Reason]int{},
 		store:                   opts.Store,
+		version:                 opts.Config.Version,
+		seed:                    opts.Seed,
 		joinSave:                joinSave{every: int64(opts.JoinSaveInterval), last: opts.Now().UnixNano()},
 	}
 	for i, r := range Reasons() {
@@ -119,7 +134,8 @@ func (m *Monitor) build(opts Options) error {
 	if err != nil {
 		return err
 	}
-	m.eval = eval
+	m.eval, m.profile = eval, p
+	m.columns = m.columns[:0]
 	for _, f := range cfg.Features {
 		i, _ := p.FeatureIndex(f.Name)
 		m.columns = append(m.columns, column{index: i, numeric: f.Type == drift.Numeric, disabled: f.Drift.Disabled})

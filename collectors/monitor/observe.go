@@ -67,7 +67,9 @@ func (m *Monitor) reject(st int, reason event.Reason) {
 func (m *Monitor) observeDrift(ev *event.Event, p int, offset, t, now int64) (int, error) {
 	o, err := m.windowDrift(ev, p, offset, t, now)
 	if err == nil && m.join != nil && ev.Kind == event.KindPrediction && len(ev.ID) > 0 {
-		if m.join.add(ev.ID, m.pairing.prediction(ev)) {
+		w := m.pairing.prediction(ev)
+		w.other = m.otherVersion(ev)
+		if m.join.add(ev.ID, w) {
 			m.joinSave.hold(p, offset)
 		}
 	}
@@ -146,6 +148,11 @@ func (m *Monitor) observeLabel(ev *event.Event, p int, offset, t, now int64) (in
 		m.counts.join[o]++
 		return outcomeAccepted, nil
 	}
+	if w.other {
+		w.joined = restoredJoin
+		m.counts.join[joinOtherVersion]++
+		return outcomeAccepted, nil
+	}
 	s, closed, err := m.quality.slotFor(t, m.closedQ[:0])
 	m.closeQuality(closed)
 	if err != nil {
@@ -182,6 +189,8 @@ func (m *Monitor) closeDrift(closed []*slot[*drift.Window]) {
 		m.pending.windows[kindDrift][outcome]++
 		m.pending.events[kindDrift] += uint64(s.events)
 		m.pending.lastDrift = &r
+		m.pending.driftVersion = m.version
+		m.pending.versionWindows[kindDrift]++
 		m.drift.release(s)
 	}
 	m.closedD = closed[:0]
@@ -204,6 +213,8 @@ func (m *Monitor) closeQuality(closed []*slot[*qualityAcc]) {
 		m.pending.windows[kindQuality][outcome]++
 		m.pending.events[kindQuality] += uint64(s.events)
 		m.pending.lastQuality = &r
+		m.pending.qualityVersion = m.version
+		m.pending.versionWindows[kindQuality]++
 		m.joinSave.windowClosed = true
 		m.quality.release(s)
 	}

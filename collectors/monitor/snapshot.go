@@ -164,10 +164,25 @@ type Snapshot struct {
 	Quality *QualityReport
 	// Buffered is the number of predictions held by the label join.
 	Buffered int
+	// Version is the model version the monitor judges events against
+	// (see Monitor.Switch); DriftVersion and QualityVersion are the
+	// versions of the Drift and Quality windows.
+	Version, DriftVersion, QualityVersion string
+
+	versionWindows [len(windowKinds)]uint64
 
 	labels  bool     // the model joins labels
 	streams []Stream // the streams the model reads
 	counts  counts
+}
+
+// VersionWindows returns how many windows of kind k were published since
+// the current version took over.
+func (s *Snapshot) VersionWindows(k WindowKind) uint64 {
+	if i := slices.Index(windowKinds[:], k); i >= 0 {
+		return s.versionWindows[i]
+	}
+	return 0
 }
 
 // Events returns how many events of a stream had an outcome.

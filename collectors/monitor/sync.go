@@ -152,19 +152,24 @@ func (m *Monitor) publish() {
 		m.counts.windowEvents[k] += m.pending.events[k]
 	}
 	if m.pending.lastDrift != nil {
-		m.lastDrift = m.pending.lastDrift
+		m.lastDrift, m.driftVersion = m.pending.lastDrift, m.pending.driftVersion
 	}
 	if m.pending.lastQuality != nil {
-		m.lastQuality = m.pending.lastQuality
+		m.lastQuality, m.qualityVersion = m.pending.lastQuality, m.pending.qualityVersion
+	}
+	for k, n := range m.pending.versionWindows {
+		m.versionWindows[k] += n
 	}
 	m.pending = pending{}
 	snap := &Snapshot{
 		Model:   m.cfg.Name,
 		Drift:   m.lastDrift,
 		Quality: m.lastQuality,
-		labels:  m.join != nil,
-		streams: m.streams(),
-		counts:  m.counts.clone(),
+		Version: m.version, DriftVersion: m.driftVersion, QualityVersion: m.qualityVersion,
+		versionWindows: m.versionWindows,
+		labels:         m.join != nil,
+		streams:        m.streams(),
+		counts:         m.counts.clone(),
 	}
 	if m.join != nil {
 		snap.Buffered = m.join.len()

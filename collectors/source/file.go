@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/driftwatch/driftwatch/collectors"
 	"github.com/driftwatch/driftwatch/collectors/event"
 	"github.com/driftwatch/driftwatch/collectors/monitor"
+	"github.com/driftwatch/driftwatch/drift"
 )
 
 // Defaults of FileOptions.
@@ -94,6 +96,9 @@ type File struct {
 	rejects  *rejectLog
 	ready    atomic.Bool
 	finished atomic.Bool
+	// mu keeps Switch away from the monitor while the replay uses it; the
+	// replay lets go of it every 1024 events.
+	mu sync.Mutex
 }
 
 // replayFile is one file to replay and the kind of its events.
@@ -167,6 +172,8 @@ func (f *File) Run(ctx context.Context) error {
 	f.opts.Metrics.ready.WithLabelValues(f.opts.Model.Name).Set(1)
 	f.log.Info("replay started", "files", len(streams))
 	start := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	n, err := f.replay(ctx, streams)
 	f.rejects.flush()
 	if err != nil || ctx.Err() != nil {
@@ -209,6 +216,19 @@ func (f *File) open(rf replayFile) (*stream, error) {
 	return &stream{path: rf.path, kind: rf.kind, rec: rec}, nil
 }
 
+// Switch makes the monitor judge the next events against a new model
+// version and its reference profile (see monitor.Monitor.Switch), and
+// publishes the windows that the switch closed.
+func (f *File) Switch(ctx context.Context, version string, p *drift.Profile) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.opts.Monitor.Switch(version, p); err != nil {
+		return err
+	}
+	_, err := f.opts.Monitor.Sync(ctx)
+	return err
+}
+
 // replay feeds the events of all streams to the monitor in event-time
 // order, merging the streams as it reads them (each is taken to be in
 // time order, as a log is), and returns the number of records read.
@@ -237,6 +257,8 @@ func (f *File) replay(ctx context.Context, streams []*stream) (int64, error) {
 		next.pending = false
 		n++
 		if i%1024 == 0 {
+			f.mu.Unlock()
+			f.mu.Lock()
 			if now := f.opts.Now(); now.Sub(lastSync) >= f.opts.SyncInterval {
 				lastSync = now
 				if _, err := f.opts.Monitor.Sync(ctx); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/event"
 	"github.com/driftwatch/driftwatch/collectors/kafkasource"
 	"github.com/driftwatch/driftwatch/collectors/monitor"
+	"github.com/driftwatch/driftwatch/drift"
 )
 
 // Defaults of KafkaOptions.
@@ -246,6 +247,23 @@ func (k *Kafka) caughtUp() []string {
 		}
 	}
 	return out
+}
+
+// Switch makes the monitor judge the next events against a new model
+// version and its reference profile (see monitor.Monitor.Switch), and
+// syncs and commits, which publishes the windows that the switch closed.
+func (k *Kafka) Switch(ctx context.Context, version string, p *drift.Profile) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.opts.Monitor.Switch(version, p); err != nil {
+		return err
+	}
+	if k.gen == nil {
+		_, err := k.opts.Monitor.Sync(ctx)
+		return err
+	}
+	k.syncAndCommit(ctx, true)
+	return nil
 }
 
 // Assigned starts a generation.

@@ -13,6 +13,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/kafkasource"
 	"github.com/driftwatch/driftwatch/collectors/monitor"
 	"github.com/driftwatch/driftwatch/collectors/source"
+	"github.com/driftwatch/driftwatch/drift"
 	"github.com/driftwatch/driftwatch/internal/app/reference"
 )
 
@@ -31,6 +32,7 @@ const (
 type runner interface {
 	Run(ctx context.Context) error
 	Ready() error
+	Switch(ctx context.Context, version string, p *drift.Profile) error
 }
 
 // model is one configured model and what runs for it.
