@@ -30,6 +30,10 @@ type SourceType string
 const (
 	SourceKafka SourceType = "kafka"
 	SourceFile  SourceType = "file"
+	// SourceEmbedded takes events pushed in by the program that embeds
+	// driftwatch, such as `driftwatch demo`. `driftwatch run` cannot push
+	// events and rejects it.
+	SourceEmbedded SourceType = "embedded"
 )
 
 // FileFormat is the format of a replay or reference data file.
@@ -380,6 +384,10 @@ func (c SourceConfig) Validate() error {
 		}
 	case SourceFile:
 		l.Add("file", c.File.Validate())
+	case SourceEmbedded:
+		if c.File != (FileSourceConfig{}) {
+			l.Addf("file", "is set but source type is embedded")
+		}
 	case "":
 		l.Addf("type", "is required (want kafka or file)")
 	default:

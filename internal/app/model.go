@@ -40,6 +40,9 @@ type model struct {
 	cfg  collectors.ModelConfig // with resolved paths
 	log  *slog.Logger
 	file bool
+	// embedded models take events pushed through their Feed.
+	embedded bool
+	feed     atomic.Pointer[source.Feed]
 
 	// Kafka models only.
 	consumer   *kafkasource.Consumer
@@ -62,6 +65,8 @@ func (a *App) newModel(cfg collectors.ModelConfig) (*model, error) {
 		cfg:  cfg,
 		log:  a.log.With("model", cfg.Name),
 		file: cfg.Source.Type == collectors.SourceFile,
+
+		embedded: cfg.Source.Type == collectors.SourceEmbedded,
 	}
 	errs := []error{
 		checkFile("reference.profile", cfg.Reference.Profile),
@@ -73,7 +78,7 @@ func (a *App) newModel(cfg collectors.ModelConfig) (*model, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if m.file {
+	if m.file || m.embedded {
 		m.checkpoint = monitor.NewMemoryCheckpointer()
 		return m, nil
 	}
@@ -139,7 +144,17 @@ func (a *App) startModel(ctx context.Context, m *model) error {
 	m.mon = mon
 	m.mu.Unlock()
 	var src runner
-	if m.file {
+	if m.embedded {
+		var feed *source.Feed
+		feed, err = source.NewFeed(source.FeedOptions{
+			Model: m.cfg, Monitor: mon, Logger: a.log, Metrics: a.sourceMetrics,
+			Now: a.opts.Now, SyncInterval: a.opts.SyncInterval,
+		})
+		if err == nil {
+			m.feed.Store(feed)
+			src = feed
+		}
+	} else if m.file {
 		src, err = source.NewFile(source.FileOptions{
 			Model: m.cfg, Monitor: mon, Logger: a.log, Metrics: a.sourceMetrics,
 			Now: a.opts.Now, SyncInterval: a.opts.SyncInterval,

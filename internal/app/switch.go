@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/driftwatch/driftwatch/collectors/source"
 	"github.com/driftwatch/driftwatch/internal/app/reference"
 )
 
@@ -63,4 +64,14 @@ func profilePath(uri string) (string, error) {
 		return "", fmt.Errorf("profile URI %q: only file paths and file:// URLs can be read, not %s://", uri, u.Scheme)
 	}
 	return u.Path, nil
+}
+
+// Feed returns the source of a model whose source type is embedded, for
+// the program that embeds driftwatch to push events into, or nil until
+// the model has started.
+func (a *App) Feed(model string) *source.Feed {
+	if m := a.model(model); m != nil {
+		return m.feed.Load()
+	}
+	return nil
 }

@@ -32,6 +32,11 @@ func (c *RunCmd) Run(env *Env) error {
 		}
 		return &exitError{code: ExitError, msg: "driftwatch: " + err.Error()}
 	}
+	for _, m := range cfg.Models {
+		if m.Source.Type == collectors.SourceEmbedded {
+			return &exitError{code: ExitError, msg: fmt.Sprintf("driftwatch: model %s: source type embedded takes events pushed by a program that embeds driftwatch, such as driftwatch demo; driftwatch run reads kafka or file sources", m.Name)}
+		}
+	}
 	if c.ExitAfterReplay && !readsFiles(cfg) {
 		return &exitError{code: ExitUsage, msg: "driftwatch: --exit-after-replay: no model of the configuration reads from files"}
 	}
