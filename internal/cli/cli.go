@@ -27,13 +27,14 @@ type CLI struct {
 	LogFormat string `help:"Log format: text or json." enum:"text,json" default:"text"`
 	LogLevel  string `help:"Minimum log level: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
 
-	Validate  ValidateCmd  `cmd:"" help:"Check a configuration file and print every problem with its file, line and field."`
-	Run       RunCmd       `cmd:"" help:"Monitor the configured models and serve /metrics until interrupted."`
-	Compare   CompareCmd   `cmd:"" help:"Compare a current data file with a reference data file, column by column, and report drift."`
-	Reference ReferenceCmd `cmd:"" help:"Build reference profiles from training data."`
-	Rules     RulesCmd     `cmd:"" help:"Generate the Prometheus alerting rules for the configured models."`
-	Trigger   TriggerCmd   `cmd:"" help:"Ask a running driftwatch to start a pipeline run for a model."`
-	Version   VersionCmd   `cmd:"" help:"Print the version and exit."`
+	Validate   ValidateCmd   `cmd:"" help:"Check a configuration file and print every problem with its file, line and field."`
+	Run        RunCmd        `cmd:"" help:"Monitor the configured models and serve /metrics until interrupted."`
+	Compare    CompareCmd    `cmd:"" help:"Compare a current data file with a reference data file, column by column, and report drift."`
+	Reference  ReferenceCmd  `cmd:"" help:"Build reference profiles from training data."`
+	Rules      RulesCmd      `cmd:"" help:"Generate the Prometheus alerting rules for the configured models."`
+	Dashboards DashboardsCmd `cmd:"" help:"Generate the Grafana dashboards for the configured models: write them, or push them to Grafana."`
+	Trigger    TriggerCmd    `cmd:"" help:"Ask a running driftwatch to start a pipeline run for a model."`
+	Version    VersionCmd    `cmd:"" help:"Print the version and exit."`
 }
 
 // Env is what every subcommand receives: the context, the output streams and
