@@ -34,6 +34,8 @@ type CLI struct {
 	Rules      RulesCmd      `cmd:"" help:"Generate the Prometheus alerting rules for the configured models."`
 	Dashboards DashboardsCmd `cmd:"" help:"Generate the Grafana dashboards for the configured models: write them, or push them to Grafana."`
 	Trigger    TriggerCmd    `cmd:"" help:"Ask a running driftwatch to start a pipeline run for a model."`
+	Runs       RunsCmd       `cmd:"" help:"List, show, cancel and approve the pipeline runs of a running driftwatch."`
+	Models     ModelsCmd     `cmd:"" help:"Show the model registry of a running driftwatch, and roll a model back."`
 	Version    VersionCmd    `cmd:"" help:"Print the version and exit."`
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,7 +21,8 @@ import (
 )
 
 // TokenEnv names the environment variable that holds a bearer token for
-// driftwatch trigger. It takes precedence over server.auth of --config.
+// the commands that call the API: trigger, runs and models. It takes
+// precedence over server.auth of --config.
 const TokenEnv = "DRIFTWATCH_TOKEN"
 
 // TriggerCmd asks a running driftwatch for a pipeline run, through POST
@@ -43,16 +43,9 @@ type TriggerCmd struct {
 // requested or the request repeats an earlier one, and 1 when the run was
 // suppressed or the request failed.
 func (c *TriggerCmd) Run(env *Env) error {
-	var cfg *config.Config
-	if c.Config != "" {
-		var err error
-		if cfg, err = config.Load(c.Config); err != nil {
-			var cerr *config.Error
-			if errors.As(err, &cerr) {
-				return &exitError{code: ExitError, msg: fmt.Sprintf("%s\n%s: %d problem(s)", cerr, c.Config, len(cerr.Problems))}
-			}
-			return c.fail(err)
-		}
+	cfg, err := loadAPIConfig("trigger", c.Config)
+	if err != nil {
+		return err
 	}
 	endpoint, err := c.endpoint(cfg)
 	if err != nil {
@@ -103,64 +96,11 @@ func (c *TriggerCmd) fail(err error) error {
 // endpoint returns the URL of POST /api/v1/runs: under --server, or else
 // under the address the configured server listens on.
 func (c *TriggerCmd) endpoint(cfg *config.Config) (*url.URL, error) {
-	base := c.Server
-	if base == "" {
-		var def server.ServerConfig
-		def.SetDefaults()
-		listen := def.Listen
-		if cfg != nil {
-			listen = cfg.Server.Listen
-		}
-		base = listenURL(listen)
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an http:// or https:// URL", base)
-	}
-	return u.JoinPath(webhook.RunsPath), nil
-}
-
-// listenURL turns a listen address into a URL to reach it: a wildcard host
-// is reached on the loopback interface.
-func listenURL(listen string) string {
-	host, port, err := net.SplitHostPort(listen)
+	base, err := apiBase(c.Server, cfg)
 	if err != nil {
-		return "http://" + listen
+		return nil, err
 	}
-	switch ip := net.ParseIP(host); {
-	case host == "" || (ip != nil && ip.IsUnspecified() && ip.To4() != nil):
-		host = "127.0.0.1"
-	case ip != nil && ip.IsUnspecified():
-		host = "::1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
-}
-
-// credentials returns the bearer token of DRIFTWATCH_TOKEN or, without it,
-// the credentials of the configuration's server.auth, resolved as the
-// server resolves them.
-func credentials(cfg *config.Config, res secret.Resolver) (server.Credentials, error) {
-	if tok := os.Getenv(TokenEnv); tok != "" {
-		return server.Credentials{BearerToken: tok}, nil
-	}
-	var creds server.Credentials
-	if cfg == nil {
-		return creds, nil
-	}
-	auth := cfg.Server.Auth
-	var err error
-	if !auth.BearerToken.IsZero() {
-		if creds.BearerToken, err = res.Resolve(auth.BearerToken); err != nil {
-			return creds, fmt.Errorf("server.auth.bearer_token: %w", err)
-		}
-	}
-	if auth.Basic.Username != "" {
-		creds.Username = auth.Basic.Username
-		if creds.Password, err = res.Resolve(auth.Basic.Password); err != nil {
-			return creds, fmt.Errorf("server.auth.basic.password: %w", err)
-		}
-	}
-	return creds, nil
+	return base.JoinPath(webhook.RunsPath), nil
 }
 
 // postRun sends req and decodes the answer, whatever its status. A body
@@ -177,12 +117,7 @@ func postRun(ctx context.Context, endpoint *url.URL, creds server.Credentials, r
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Accept", "application/json")
-	switch {
-	case creds.BearerToken != "":
-		hreq.Header.Set("Authorization", "Bearer "+creds.BearerToken)
-	case creds.Username != "":
-		hreq.SetBasicAuth(creds.Username, creds.Password)
-	}
+	authorize(hreq, creds)
 	hresp, err := http.DefaultClient.Do(hreq)
 	if err != nil {
 		return 0, resp, err
