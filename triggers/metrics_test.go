@@ -39,9 +39,13 @@ driftwatch_trigger_runs{model="credit-risk",state="running"} 0
 # TYPE driftwatch_trigger_runs_finished_total counter
 driftwatch_trigger_runs_finished_total{model="churn",state="cancelled"} 0
 driftwatch_trigger_runs_finished_total{model="churn",state="failed"} 0
+driftwatch_trigger_runs_finished_total{model="churn",state="rejected"} 0
+driftwatch_trigger_runs_finished_total{model="churn",state="rolled_back"} 0
 driftwatch_trigger_runs_finished_total{model="churn",state="succeeded"} 0
 driftwatch_trigger_runs_finished_total{model="credit-risk",state="cancelled"} 0
 driftwatch_trigger_runs_finished_total{model="credit-risk",state="failed"} 1
+driftwatch_trigger_runs_finished_total{model="credit-risk",state="rejected"} 0
+driftwatch_trigger_runs_finished_total{model="credit-risk",state="rolled_back"} 0
 driftwatch_trigger_runs_finished_total{model="credit-risk",state="succeeded"} 0
 # HELP driftwatch_trigger_silence_errors_total Silences that could not be created or expired while runs went on, by operation.
 # TYPE driftwatch_trigger_silence_errors_total counter

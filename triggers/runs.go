@@ -19,15 +19,24 @@ const (
 	RunSucceeded RunState = "succeeded"
 	RunFailed    RunState = "failed"
 	RunCancelled RunState = "cancelled"
+	// RunRejected: the pipeline's gate kept the champion.
+	RunRejected RunState = "rejected"
+	// RunRolledBack: the new version failed its verification and the
+	// previous one was deployed again.
+	RunRolledBack RunState = "rolled_back"
 )
 
 // Finished reports whether the state is final.
 func (s RunState) Finished() bool {
-	return s == RunSucceeded || s == RunFailed || s == RunCancelled
+	switch s {
+	case RunSucceeded, RunFailed, RunCancelled, RunRejected, RunRolledBack:
+		return true
+	}
+	return false
 }
 
 // runStates lists every state, for metrics.
-var runStates = []RunState{RunQueued, RunRunning, RunSucceeded, RunFailed, RunCancelled}
+var runStates = []RunState{RunQueued, RunRunning, RunSucceeded, RunFailed, RunCancelled, RunRejected, RunRolledBack}
 
 // Run is a pipeline run that a trigger requested: the queue entry that the
 // pipeline runner takes with Next and ends with Finish.
@@ -186,7 +195,7 @@ func (e *Engine) expire(ctx context.Context, runID, silenceID string) {
 // only be cancelled. Bad requests fail with an error wrapping ErrInvalid.
 func (e *Engine) Finish(ctx context.Context, id string, state RunState, errMsg string) error {
 	if !state.Finished() {
-		return fmt.Errorf("%w: run %s: cannot finish in state %q (want succeeded, failed or cancelled)", ErrInvalid, id, state)
+		return fmt.Errorf("%w: run %s: cannot finish in state %q (want succeeded, failed, cancelled, rejected or rolled_back)", ErrInvalid, id, state)
 	}
 	var run Run
 	var already bool

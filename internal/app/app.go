@@ -11,6 +11,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/monitor"
 	"github.com/driftwatch/driftwatch/collectors/source"
 	"github.com/driftwatch/driftwatch/internal/server"
+	"github.com/driftwatch/driftwatch/pipelines"
 	"github.com/driftwatch/driftwatch/store"
 	"github.com/driftwatch/driftwatch/triggers"
 	"github.com/driftwatch/driftwatch/triggers/embedded"
@@ -28,6 +29,7 @@ type App struct {
 	db            *store.DB
 	engine        *triggers.Engine
 	evaluator     *embedded.Evaluator // nil when Alertmanager is configured
+	runner        *pipelines.Runner   // nil when no pipeline is configured
 
 	started  atomic.Bool
 	cleanups cleanupStack
@@ -61,6 +63,9 @@ func New(opts Options) (*App, error) {
 	}
 	if err := a.newTriggers(); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
+	}
+	if err := a.newPipelines(); err != nil {
+		return nil, errors.Join(fmt.Errorf("app: %w", err), a.db.Close())
 	}
 	var errs []error
 	for _, cfg := range opts.Config.Models {
@@ -141,6 +146,7 @@ func (a *App) Start(ctx context.Context) error {
 		return errors.Join(errs...)
 	})
 	a.startTriggers()
+	a.startPipelines()
 	a.startModels(ctx)
 	return nil
 }

@@ -157,7 +157,7 @@ func TestLifecycle(t *testing.T) {
 	for _, m := range stopped {
 		order = append(order, m[1])
 	}
-	want := []string{"sources", "triggers", "dead letter writers", "monitors", "http server", "store"}
+	want := []string{"sources", "pipelines", "triggers", "dead letter writers", "monitors", "http server", "store"}
 	if diff := cmp.Diff(want, order); diff != "" {
 		t.Errorf("stop order (-want +got):\n%s", diff)
 	}

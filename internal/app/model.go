@@ -124,13 +124,12 @@ func (a *App) runModel(ctx context.Context, m *model) error {
 
 // startModel brings a model up to the point where its source can run.
 func (a *App) startModel(ctx context.Context, m *model) error {
-	m.log.Info("loading reference profile", "profile", m.cfg.Reference.Profile, "data", m.cfg.Reference.Data)
-	p, err := reference.Load(ctx, m.cfg, a.opts.Now())
+	cfg, p, err := a.reference(ctx, m)
 	if err != nil {
-		return fmt.Errorf("reference: %w", err)
+		return err
 	}
 	mopts := monitor.Options{
-		Config: m.cfg, Profile: p, Store: a.store, Checkpointer: m.checkpoint,
+		Config: cfg, Profile: p, Store: a.store, Checkpointer: m.checkpoint,
 		Logger: a.log, Now: a.opts.Now, DisableIdleClose: m.file, Seed: m.cfg.Reference.Seed,
 	}
 	if m.consumer != nil {
@@ -176,6 +175,39 @@ func (a *App) startModel(ctx context.Context, m *model) error {
 	m.src.Store(&src)
 	m.setPhase(phaseStarted)
 	return nil
+}
+
+// reference returns the model's configuration and reference profile: those
+// of its champion in the model registry, when a pipeline has deployed one,
+// since the configured reference is the training data of the version
+// deployed before driftwatch took over; otherwise the configured ones.
+func (a *App) reference(ctx context.Context, m *model) (collectors.ModelConfig, *drift.Profile, error) {
+	cfg := m.cfg
+	if a.runner != nil {
+		v, ok, err := a.runner.Registry().Champion(cfg.Name)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("model registry: %w", err)
+		}
+		if ok && v.ProfileURI != "" {
+			path, err := profilePath(v.ProfileURI)
+			if err != nil {
+				return cfg, nil, fmt.Errorf("champion %s: %w", v.Version, err)
+			}
+			m.log.Info("loading the champion's reference profile", "version", v.Version, "profile", path)
+			p, err := reference.ReadProfile(path)
+			if err != nil {
+				return cfg, nil, fmt.Errorf("champion %s: %w", v.Version, err)
+			}
+			cfg.Version = v.Version
+			return cfg, p, nil
+		}
+	}
+	m.log.Info("loading reference profile", "profile", cfg.Reference.Profile, "data", cfg.Reference.Data)
+	p, err := reference.Load(ctx, cfg, a.opts.Now())
+	if err != nil {
+		return cfg, nil, fmt.Errorf("reference: %w", err)
+	}
+	return cfg, p, nil
 }
 
 func (m *model) setPhase(p phase) { m.phase.Store(int32(p)) }

@@ -11,6 +11,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/kafkasource"
 	"github.com/driftwatch/driftwatch/config/secret"
 	"github.com/driftwatch/driftwatch/internal/config"
+	"github.com/driftwatch/driftwatch/pipelines"
 )
 
 // Registry is where the app registers its metrics and what /metrics
@@ -55,9 +56,13 @@ type Options struct {
 	// when no Alertmanager is configured, evaluates the alert rules
 	// (default embedded.DefaultInterval).
 	EmbeddedInterval time.Duration
-	// ResumeRuns keeps the runs that a previous process left running for
-	// the pipeline runner to resume, instead of marking them failed.
-	ResumeRuns bool
+	// Executors add pipeline executors to the local one, which is always
+	// there.
+	Executors map[pipelines.ExecutorType]pipelines.Executor
+	// VerifyInterval is how often the verify phase of a run polls what
+	// the monitor sees of the new version (default
+	// pipelines.DefaultVerifyInterval).
+	VerifyInterval time.Duration
 	// Kafka tunes every model's consumer and dead letter writer: fetch
 	// sizes, heartbeats and backoffs. Its Logger, Now and Secrets are
 	// replaced by the app's.

@@ -66,7 +66,7 @@ func (a *App) newTriggers() error {
 		Logger: a.log.With("component", "triggers"), Registerer: a.opts.Registry, Now: a.opts.Now,
 		Silencer: silencer, SilenceAlerts: silencedAlerts,
 		RunDeadline:   func(p string) time.Duration { return deadlines[p] },
-		ResumeRunning: a.opts.ResumeRuns,
+		ResumeRunning: len(cfg.Pipelines) > 0,
 	})
 	if err != nil {
 		return errors.Join(fmt.Errorf("triggers: %w", err), db.Close())
