@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/driftwatch/driftwatch/collectors/monitor"
 	"github.com/driftwatch/driftwatch/collectors/source"
 	"github.com/driftwatch/driftwatch/internal/app/reference"
 )
@@ -74,4 +75,9 @@ func (a *App) Feed(model string) *source.Feed {
 		return m.feed.Load()
 	}
 	return nil
+}
+
+// Snapshot returns what a model's monitor has published last.
+func (a *App) Snapshot(model string) (*monitor.Snapshot, bool) {
+	return a.store.Snapshot(model)
 }

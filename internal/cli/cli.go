@@ -36,6 +36,7 @@ type CLI struct {
 	Trigger    TriggerCmd    `cmd:"" help:"Ask a running driftwatch to start a pipeline run for a model."`
 	Runs       RunsCmd       `cmd:"" help:"List, show, cancel and approve the pipeline runs of a running driftwatch."`
 	Models     ModelsCmd     `cmd:"" help:"Show the model registry of a running driftwatch, and roll a model back."`
+	Demo       DemoCmd       `cmd:"" help:"Run the whole loop on this machine with a synthetic model: drift, alert, retrain, deploy, verify."`
 	Version    VersionCmd    `cmd:"" help:"Print the version and exit."`
 }
 
