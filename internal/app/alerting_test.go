@@ -44,6 +44,8 @@ type alertingTest struct {
 	reg     *prometheus.Registry
 	amURL   string
 	promURL string
+	// release is the file the pipeline's train step waits for.
+	release string
 	// deliveries counts the webhook calls Alertmanager made.
 	deliveries atomic.Int64
 }
@@ -103,6 +105,7 @@ receivers:
 	at.amURL = am.URL
 
 	t.Setenv("DRIFTWATCH_E2E_TOKEN", webhookToken)
+	at.release = filepath.Join(t.TempDir(), "release")
 	cfg := at.config(t, appAddr)
 	at.reg = prometheus.NewPedanticRegistry()
 	var err error
@@ -165,14 +168,14 @@ pipelines:
   - name: payments-retrain
     model: payments
     steps:
-      train: {command: ["true"]}
+      train: {command: [sh, -c, 'while [ ! -e %s ]; do sleep 0.05; done; exit 3'], retries: 0}
       evaluate: {command: ["true"]}
     gate:
       metrics: [{metric: roc_auc, lower: 0.7}]
     deploy:
       target: command
       command: {command: ["true"]}
-`, listen, t.TempDir(), at.amURL, kt.broker, kt.topic, kt.group, kt.reference)
+`, listen, t.TempDir(), at.amURL, kt.broker, kt.topic, kt.group, kt.reference, at.release)
 	cfg, err := config.Parse("alerting.yaml", []byte(yaml))
 	require.NoError(t, err)
 	return cfg
@@ -243,16 +246,18 @@ func TestAlertmanagerTriggersOneRun(t *testing.T) {
 	require.Len(t, at.runs(t), 1, "re-sends start no second run")
 	require.Positive(t, at.outcomes(t)[triggers.OutcomeDeduplicated])
 
-	// Starting the run silences the model's alerts in Alertmanager, and
-	// ending it expires the silence.
-	ctx, cancel := context.WithTimeout(context.Background(), alertWait)
-	defer cancel()
-	started, err := at.app.Engine().Next(ctx)
-	require.NoError(t, err)
-	require.Equal(t, run.ID, started.ID)
-	require.NotEmpty(t, started.SilenceID)
+	// The pipeline runner starts the run, which silences the model's
+	// alerts in Alertmanager; its train step waits for the test, then
+	// fails, and the end of the run expires the silence.
+	require.Eventually(t, func() bool {
+		r := at.runs(t)[0]
+		return r.State == triggers.RunRunning && r.SilenceID != ""
+	}, alertWait, 50*time.Millisecond, "the runner starts the run")
 	require.Equal(t, map[string]int{"active": 1}, at.silences(t))
-	require.NoError(t, at.app.Engine().Finish(ctx, started.ID, triggers.RunSucceeded, ""))
+	require.NoError(t, os.WriteFile(at.release, nil, 0o600))
+	require.Eventually(t, func() bool { return at.runs(t)[0].State == triggers.RunFailed }, alertWait, 50*time.Millisecond)
+	require.Contains(t, at.runs(t)[0].Error, "step train failed")
+	require.Eventually(t, func() bool { return at.silences(t)["expired"] == 1 }, alertWait, 50*time.Millisecond)
 	require.Equal(t, map[string]int{"expired": 1}, at.silences(t))
 
 	// A window like the training data resolves the alert, and Alertmanager
