@@ -15,7 +15,7 @@ const (
 	silenceExpire = "expire"
 )
 
-// metrics are the engine's metrics. docs/triggers.md describes them.
+// metrics are the engine's metrics. docs/metrics.md describes them.
 type metrics struct {
 	decisions     *prometheus.CounterVec
 	runsFinished  *prometheus.CounterVec

@@ -85,7 +85,7 @@ func NewFeed(opts FeedOptions) (*Feed, error) {
 		dec: dec, next: map[event.Kind]int64{},
 	}
 	f.rejects = newRejectLog(f.log, opts.LogEvery, opts.Now)
-	opts.Metrics.initFile(opts.Model.Name)
+	opts.Metrics.initFeed(opts.Model.Name)
 	return f, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/driftwatch/driftwatch/collectors"
@@ -22,6 +23,8 @@ func TestFeed(t *testing.T) {
 	f, err := NewFeed(FeedOptions{Model: cfg, Monitor: e.mon, Logger: discard(), Metrics: e.metrics, Now: func() time.Time { return *e.now }, SyncInterval: time.Millisecond})
 	require.NoError(t, err)
 	require.Error(t, f.Ready())
+	require.Zero(t, metric(t, e.reg, "driftwatch_source_ready", "model", cfg.Name))
+	require.Zero(t, testutil.CollectAndCount(e.metrics.replayFinished), "a feed replays nothing")
 	for i := range 3 {
 		o, err := f.Push(event.KindPrediction, []byte(prediction(i, t0.Add(time.Duration(i)*time.Second))))
 		require.NoError(t, err)
@@ -37,6 +40,7 @@ func TestFeed(t *testing.T) {
 	require.Eventually(t, func() bool { return f.Ready() == nil && e.snap(t).WindowEvents(monitor.DriftWindow) == 3 }, 10*time.Second, time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
+	require.Equal(t, 1.0, metric(t, e.reg, "driftwatch_source_ready", "model", cfg.Name))
 	s := e.snap(t)
 	require.Equal(t, uint64(1), s.Rejections(event.ReasonMalformedJSON))
 

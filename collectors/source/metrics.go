@@ -66,6 +66,12 @@ func (m *Metrics) initFile(model string) {
 	m.replayFinished.WithLabelValues(model).Set(0)
 }
 
+// initFeed exports an embedded source's series at zero. It has no
+// replay, so no driftwatch_source_replay_finished.
+func (m *Metrics) initFeed(model string) {
+	m.ready.WithLabelValues(model).Set(0)
+}
+
 // initKafka exports a Kafka source's series at zero.
 func (m *Metrics) initKafka(model string) {
 	m.ready.WithLabelValues(model).Set(0)
