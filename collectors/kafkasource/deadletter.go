@@ -26,13 +26,11 @@ const (
 	// ReasonInvalid: the value decoded but misses required fields or has
 	// values of the wrong type.
 	ReasonInvalid Reason = "invalid"
-	// ReasonLate: the event is older than any window that is still open.
-	ReasonLate Reason = "late"
 )
 
 // Reasons lists every Reason.
 func Reasons() []Reason {
-	return []Reason{ReasonOversized, ReasonMalformed, ReasonInvalid, ReasonLate}
+	return []Reason{ReasonOversized, ReasonMalformed, ReasonInvalid}
 }
 
 var errInvalidReason = errors.New("unknown dead letter reason")
