@@ -8,7 +8,9 @@ CACHE       ?= $(or $(DRIFTWATCH_CACHE),$(HOME)/.cache/driftwatch)
 STATICCHECK_VERSION ?= v0.7.0
 STATICCHECK := $(CACHE)/bin/staticcheck-$(STATICCHECK_VERSION)
 # Real services the test suite talks to; scripts/services.sh starts them.
-SERVICES    ?= kafka prometheus alertmanager
+# kubernetes builds its control plane once per version into the cache (about
+# 8 minutes on 2 cores with an empty Go build cache), then starts in seconds.
+SERVICES    ?= kafka prometheus alertmanager kubernetes
 # Packages run one at a time: several of them share one Kafka broker, and
 # the broker-restart tests would disturb the others.
 TEST_FLAGS  ?= -count=1 -p 1 -timeout 30m
@@ -49,6 +51,13 @@ staticcheck: $(STATICCHECK)
 ## bench: run the Go benchmarks.
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./...
+
+## kubernetes-selftest: start the harness Kubernetes cluster and check how it
+## schedules and ends GPU, CPU and failing Jobs (scripts/README.md).
+.PHONY: kubernetes-selftest
+kubernetes-selftest:
+	./scripts/kubernetes.sh start
+	./scripts/kubernetes.sh selftest
 
 services-up:
 	./scripts/services.sh up $(SERVICES)
