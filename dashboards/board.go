@@ -48,6 +48,12 @@ func (b *board) variable(v cog.Builder[dashboard.VariableModel]) { b.b.WithVaria
 
 func (b *board) link(l cog.Builder[dashboard.DashboardLink]) { b.b.Link(l) }
 
+func (b *board) annotations(a []cog.Builder[dashboard.AnnotationQuery]) {
+	for _, q := range a {
+		b.b.Annotation(q)
+	}
+}
+
 // row starts a row with the given panels; a row without panels is left
 // out, so that a section with nothing to show leaves no empty row behind.
 func (b *board) row(title string, panels []cog.Builder[dashboard.Panel]) {

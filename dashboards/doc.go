@@ -4,7 +4,9 @@
 // Generate turns the configuration into a fleet overview and one dashboard
 // per model: events and rejections, feature and prediction drift against
 // their thresholds, quality against its thresholds, the label join, the
-// windows and, for Kafka models, the consumer. Every dashboard has a stable
+// windows, for Kafka models the consumer, the trigger engine's decisions,
+// the retraining runs and their steps, and the champion, with deploys and
+// rollbacks as annotations. Every dashboard has a stable
 // UID derived from its model, so generating again updates the dashboards in
 // place. The output is Grafana's dashboard JSON, Kubernetes ConfigMaps for
 // Grafana's dashboard sidecar (ConfigMaps), or dashboards pushed through

@@ -31,7 +31,8 @@ const configDir = "../testdata/config"
 // instead of the distances the example picks, so that the p-value metrics
 // are exported beside the distances' statistics. Kafka models point at a
 // port where nothing listens, so that a broker someone runs on the
-// example's 127.0.0.1:9092 is left alone.
+// example's 127.0.0.1:9092 is left alone. The local pipeline runs shell
+// commands (see runnablePipeline).
 func runnable(t *testing.T, listen string) *config.Config {
 	t.Helper()
 	cfg, err := config.Load(exampleConfig)
@@ -58,7 +59,7 @@ func runnable(t *testing.T, listen string) *config.Config {
 			cfg.Models[i].Source.Kafka.Brokers = []string{freeAddr(t)}
 		}
 	}
-	require.NoError(t, cfg.Validate())
+	runnablePipeline(t, cfg)
 	return cfg
 }
 

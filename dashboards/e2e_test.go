@@ -81,7 +81,13 @@ func withEmptyReplay(t *testing.T, cfg *config.Config) {
 // would be zero and every histogram quantile NaN. So driftwatch first
 // replays empty files, Prometheus scrapes its counters at zero, and then
 // driftwatch restarts on the same address with the real files. Counters
-// only grow between the two, so rates and increases are real.
+// only grow between the two, so rates and increases are real. The
+// pipeline metrics get the same treatment from retrainAndRollBack: the
+// drift alerts' run creates their series, and a second run and a
+// rollback make them grow.
+//
+// Annotation queries are checked like panel queries, their titles, texts
+// and tags standing for the legend.
 func TestPanelsReturnDataFromPrometheus(t *testing.T) {
 	bin := testenv.Require(t, testenv.PrometheusBin)
 	addr := freeAddr(t)
@@ -99,30 +105,64 @@ func TestPanelsReturnDataFromPrometheus(t *testing.T) {
 	require.NoError(t, a.Stop(ctx))
 
 	cfg := e2eConfig(t, addr)
-	_, reg := startDriftwatch(t, cfg, fast)
+	a, reg := startDriftwatch(t, cfg, fast)
 	require.Eventually(t, func() bool {
 		return sumOf(gather(t, reg), "driftwatch_trigger_decisions_total") > 0
 	}, time.Minute, 20*time.Millisecond, "the embedded evaluator fired no alert that the trigger engine decided on")
 	prom.waitFor(t, `driftwatch_source_replay_finished{`+model+`} == 1 and on (model) driftwatch_events_consumed_total{`+model+`,stream="predictions",outcome="accepted"} == 2000`,
 		"the replay")
 	prom.waitFor(t, `sum(driftwatch_trigger_decisions_total{`+model+`}) > 0`, "a trigger decision")
+	retrainAndRollBack(t, a, prom)
 
 	ds, err := dashboards.Generate(input(cfg))
 	require.NoError(t, err)
 	queries := 0
 	for _, d := range ds {
 		vars := variables(t, d)
-		for _, p := range decode(t, d).Panels {
-			for _, q := range p.Targets {
-				queries++
-				expr := substitute(q.Expr, vars)
-				t.Run(d.UID+"/"+p.Title+"/"+q.RefID, func(t *testing.T) {
-					checkResult(t, prom, expr, q.LegendFormat)
-				})
-			}
+		for _, q := range decode(t, d).queries() {
+			queries++
+			expr := substitute(q.expr, vars)
+			t.Run(d.UID+"/"+q.where, func(t *testing.T) {
+				checkResult(t, prom, expr, q.legend)
+			})
 		}
 	}
 	require.Greater(t, queries, 50)
+}
+
+// retrainAndRollBack drives the retraining loop so that every pipeline
+// metric has series that change while Prometheus watches. The drift
+// alerts of the replay start a run, which deploys the model's first
+// champion and gives the step duration and trigger to deploy histograms
+// their series. Once Prometheus has scraped them, a run asked for by hand
+// deploys a second version and a manual rollback restores the first, so
+// that the histograms grow (their rates are real, not NaN) and both
+// kinds of deploys show.
+func retrainAndRollBack(t *testing.T, a *app.App, prom *prometheusServer) {
+	t.Helper()
+	const model = `model="` + retrainedModel + `"`
+	var runs []triggers.Run
+	require.Eventually(t, func() bool {
+		var err error
+		runs, err = a.Engine().Runs(t.Context(), triggers.RunFilter{Model: retrainedModel})
+		require.NoError(t, err)
+		return len(runs) > 0
+	}, time.Minute, 10*time.Millisecond, "the drift alerts started no run")
+	require.Len(t, runs, 1, "the rule's cooldown allows one run")
+	first := waitForRun(t, a, runs[0].ID)
+	prom.waitFor(t, `driftwatch_pipeline_step_duration_seconds_count{`+model+`,step="deploy"} == 1
+and on (model) driftwatch_pipeline_trigger_to_deploy_seconds_count{`+model+`} == 1
+and on (model) driftwatch_model_champion_info{`+model+`,version="`+first.Challenger.Version+`"}`,
+		"the first champion")
+
+	retrain(t, a, "a second version for the dashboards")
+	rollBack(t, a)
+	champion, ok, err := a.Runner().Registry().Champion(retrainedModel)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, first.Challenger.Version, champion.Version, "the rollback restored the first champion")
+	prom.waitFor(t, `driftwatch_model_deploys_total{`+model+`,kind="deploy"} == 2 and on (model) driftwatch_model_deploys_total{`+model+`,kind="rollback"} == 1`,
+		"the second deploy and the rollback")
 }
 
 // checkResult runs one panel query and checks what it returns.

@@ -18,9 +18,8 @@ type fleetView struct {
 }
 
 // fleetSections are the rows of the fleet overview: a card per model that
-// links its dashboard, then the whole fleet side by side. The pipelines
-// will add each model's last run outcome and champion version to the
-// cards and the table once they export them.
+// links its dashboard, then the whole fleet side by side, with each
+// model's champion and last run in the table.
 var fleetSections = []struct {
 	title  string
 	panels func(v *fleetView) []panel
@@ -46,6 +45,7 @@ func fleetDashboard(in Input) (Dashboard, error) {
 	if in.RunbookURL != "" {
 		b.link(linkTo("Runbook", in.RunbookURL).TargetBlank(true))
 	}
+	b.annotations(deployAnnotations(ofModels()))
 	for _, s := range fleetSections {
 		b.row(s.title, s.panels(v))
 	}
@@ -153,13 +153,16 @@ func fleetTable(v *fleetView) panel {
 		columns = append(columns, valueColumn("E", "Consumer lag"))
 		queries = append(queries, tableQuery("E", perModel("sum", sel("driftwatch_kafka_consumer_lag_messages", ms))))
 	}
-	columns = append(columns, valueColumn("F", "Source"), valueColumn("G", "Drift window age"), valueColumn("H", "Runs in flight"))
+	columns = append(columns, valueColumn("F", "Source"), valueColumn("G", "Drift window age"), valueColumn("H", "Runs in flight"),
+		column{"version", "Champion"}, hiddenColumn("I"), column{"outcome", "Last run"}, valueColumn("J", "Last run ended"))
 	queries = append(queries,
 		tableQuery("F", perModel("max", sel("driftwatch_source_ready", ms))),
 		tableQuery("G", "time() - "+perModel("max", sel("driftwatch_window_end_timestamp_seconds", ms, eq("window", "drift")))),
-		tableQuery("H", perModel("sum", sel("driftwatch_trigger_runs", ms))))
+		tableQuery("H", perModel("sum", sel("driftwatch_trigger_runs", ms))),
+		tableQuery("I", by("max", labels("model", "version"), sel(metricChampion, ms))),
+		tableQuery("J", "time() - "+lastRun(ms)))
 	return tablePanel("Models, most drifted first",
-		"One row per chosen model: the share of its features that drifted and whether that reached drift.dataset_share, its quality breaches, its input, how old its latest drift window is, and its retraining runs queued or running.",
+		"One row per chosen model: the share of its features that drifted and whether that reached drift.dataset_share, its quality breaches, its input, how old its latest drift window is, its retraining runs queued or running, the version that serves, and the outcome of its latest run that ended in the time range, and how long ago.",
 		columns, "Drifted features", queries...).
 		Span(fullWidth).
 		OverrideByName("Drifted features", withUnit(unitRatio)).
@@ -167,5 +170,20 @@ func fleetTable(v *fleetView) panel {
 		OverrideByName("Quality breaches", append(cellColor(), dashboard.DynamicConfigValue{Id: "thresholds", Value: thresholdSteps(colorOK, step{1, colorBad})})).
 		OverrideByName("Predictions/s", withUnit(unitPerSecond)).
 		OverrideByName("Source", append(cellColor(), dashboard.DynamicConfigValue{Id: "mappings", Value: readyStates()})).
-		OverrideByName("Drift window age", withUnit(unitSeconds))
+		OverrideByName("Drift window age", withUnit(unitSeconds)).
+		OverrideByName("Last run", append(cellColor(), dashboard.DynamicConfigValue{Id: "mappings", Value: outcomeStates()})).
+		OverrideByName("Last run ended", withUnit(unitSeconds))
+}
+
+// lastRun is, for each model models matches, the end time of its latest
+// run that ended in the time range, labelled with the run's outcome. No
+// metric holds the last outcome, so this finds, at each step of the time
+// range, the outcomes whose counters grew in the rate interval before it,
+// keeps the last step each grew at, and takes the latest outcome per
+// model. Rate intervals are longer than steps, so no run falls between
+// two steps. A subquery's steps are multiples of the step, and the last
+// one may be almost a step ago, so the present instant is added with or.
+func lastRun(models string) string {
+	grew := "timestamp(" + by("sum", labels("model", "outcome"), increase(sel(metricRuns, models), rateInterval)) + " > 0)"
+	return "topk by (model) (1,\n  " + grew + "\n  or\n  last_over_time(" + grew + "[" + timeRange + ":" + stepInterval + "])\n)"
 }

@@ -3,6 +3,8 @@ package dashboards_test
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -46,6 +48,9 @@ type board struct {
 	Templating struct {
 		List []variable `json:"list"`
 	} `json:"templating"`
+	Annotations struct {
+		List []annotation `json:"list"`
+	} `json:"annotations"`
 	Links []struct {
 		Title string `json:"title"`
 		Type  string `json:"type"`
@@ -81,6 +86,50 @@ type target struct {
 	LegendFormat string `json:"legendFormat"`
 	Instant      bool   `json:"instant"`
 	Format       string `json:"format"`
+}
+
+// annotation is a Prometheus annotation query: every step at which its
+// query returns a positive value is an event, titled and tagged from the
+// series' labels.
+type annotation struct {
+	Name        string `json:"name"`
+	Enable      bool   `json:"enable"`
+	IconColor   string `json:"iconColor"`
+	Target      target `json:"target"`
+	TitleFormat string `json:"titleFormat"`
+	TextFormat  string `json:"textFormat"`
+	TagKeys     string `json:"tagKeys"`
+}
+
+// boardQuery is one query of a dashboard: a panel's or an annotation's.
+type boardQuery struct {
+	// where names the panel or annotation and the query's reference ID.
+	where string
+	expr  string
+	// legend holds the {{label}} templates that name what the query
+	// returns: a panel's legend, or an annotation's title, text and tags.
+	legend string
+}
+
+// queries lists every query of a dashboard: those of its panels, then
+// those of its annotations.
+func (b board) queries() []boardQuery {
+	var out []boardQuery
+	for _, p := range b.Panels {
+		for _, q := range p.Targets {
+			out = append(out, boardQuery{where: fmt.Sprintf("panel %q, query %s", p.Title, q.RefID), expr: q.Expr, legend: q.LegendFormat})
+		}
+	}
+	for _, a := range b.Annotations.List {
+		legend := a.TitleFormat + " " + a.TextFormat
+		for _, k := range strings.Split(a.TagKeys, ",") {
+			if k != "" {
+				legend += " {{" + k + "}}"
+			}
+		}
+		out = append(out, boardQuery{where: fmt.Sprintf("annotation %q", a.Name), expr: a.Target.Expr, legend: legend})
+	}
+	return out
 }
 
 type variable struct {

@@ -40,9 +40,9 @@ var panelFill = map[string]string{
 }
 
 // layoutSVG draws a dashboard's layout from its JSON: every panel at its
-// grid position and size, with its title and type, rows as bands, and a
-// note on repeated panels. No Grafana runs here, so this is how a
-// reviewer checks the arrangement.
+// grid position and size, with its title and type, rows as bands, a note
+// on repeated panels, and the annotations in the header. No Grafana runs
+// here, so this is how a reviewer checks the arrangement.
 func layoutSVG(t *testing.T, d dashboards.Dashboard) []byte {
 	t.Helper()
 	b := decode(t, d)
@@ -61,8 +61,12 @@ func layoutSVG(t *testing.T, d dashboards.Dashboard) []byte {
 	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Arial, sans-serif">`+"\n", width, height, width, height)
 	fmt.Fprintf(&s, `<rect width="%d" height="%d" fill="#f4f5f8"/>`+"\n", width, height)
 	fmt.Fprintf(&s, `<text x="8" y="24" font-size="18" font-weight="bold" fill="#111">%s</text>`+"\n", html.EscapeString(b.Title))
-	fmt.Fprintf(&s, `<text x="8" y="46" font-size="12" fill="#555">uid %s · variables %s · %d panels</text>`+"\n",
-		html.EscapeString(b.UID), html.EscapeString(strings.Join(vars, ", ")), len(b.Panels))
+	var marks []string
+	for _, a := range b.Annotations.List {
+		marks = append(marks, a.Name)
+	}
+	fmt.Fprintf(&s, `<text x="8" y="46" font-size="12" fill="#555">uid %s · variables %s · %d panels · annotations %s</text>`+"\n",
+		html.EscapeString(b.UID), html.EscapeString(strings.Join(vars, ", ")), len(b.Panels), html.EscapeString(strings.Join(marks, ", ")))
 	for _, p := range b.Panels {
 		drawPanel(&s, p)
 	}

@@ -15,10 +15,8 @@ type section struct {
 }
 
 // modelSections are the rows of a model dashboard, in order: what the
-// model's monitor and the trigger engine export today. The retraining
-// pipelines will add their rows here (step durations, time from trigger to
-// deploy, champion versions, and deploys and rollbacks as annotations)
-// once they export those metrics.
+// model's monitor, the trigger engine and the retraining pipelines export.
+// The deploys and rollbacks are also annotations of the whole dashboard.
 var modelSections = []section{
 	{"Health", healthPanels},
 	{"Events", eventPanels},
@@ -29,6 +27,8 @@ var modelSections = []section{
 	{"Windows", windowPanels},
 	{"Kafka consumer", kafkaPanels},
 	{"Triggers and runs", triggerPanels},
+	{"Retraining", retrainingPanels},
+	{"Champion and deploys", championPanels},
 }
 
 // modelView is what the sections read: the model's configuration and the
@@ -73,6 +73,7 @@ func modelDashboard(in Input, m collectors.ModelConfig) (Dashboard, error) {
 	if in.RunbookURL != "" {
 		b.link(linkTo("Runbook", in.RunbookURL).TargetBlank(true))
 	}
+	b.annotations(deployAnnotations(ofModel()))
 	for _, s := range modelSections {
 		b.row(s.title, s.panels(v))
 	}

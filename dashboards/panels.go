@@ -133,20 +133,29 @@ type column struct {
 // valueColumn is the column of the query with reference ID ref.
 func valueColumn(ref, title string) column { return column{field: "Value #" + ref, title: title} }
 
+// hiddenColumn hides the values of the query with reference ID ref, a
+// query that is there for its labels, such as an info metric's.
+func hiddenColumn(ref string) column { return column{field: "Value #" + ref} }
+
 // organize orders and renames the given columns of a merged table and
-// hides the time column. Table queries aggregate by exactly the labels
-// they show, so no other column appears.
+// hides the time column and the columns without a title. Table queries
+// aggregate by exactly the labels they show, so no other column appears.
 func organize(columns []column) dashboard.DataTransformerConfig {
 	index := map[string]any{}
 	rename := map[string]any{}
+	exclude := map[string]any{"Time": true}
 	for i, c := range columns {
 		index[c.field] = i
+		if c.title == "" {
+			exclude[c.field] = true
+			continue
+		}
 		rename[c.field] = c.title
 	}
 	return dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
 		"indexByName":   index,
 		"renameByName":  rename,
-		"excludeByName": map[string]any{"Time": true},
+		"excludeByName": exclude,
 	}}
 }
 

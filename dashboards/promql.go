@@ -12,9 +12,16 @@ const (
 	varFeature    = "feature"
 )
 
-// rateInterval is Grafana's built-in range for rate and increase, which
-// it sets from the time range and the scrape interval.
-const rateInterval = "$__rate_interval"
+// Grafana's built-in intervals. rateInterval is the range for rate and
+// increase, which Grafana sets from the time range and the scrape
+// interval; timeRange is the dashboard's whole time range, for summaries
+// of events too rare to rate, such as retraining runs; stepInterval is the
+// step between a panel's points, for subqueries.
+const (
+	rateInterval = "$__rate_interval"
+	timeRange    = "$__range"
+	stepInterval = "$__interval"
+)
 
 // sel returns a PromQL instant vector selector: metric{m1,m2,...}.
 func sel(metric string, matchers ...string) string {
@@ -23,6 +30,9 @@ func sel(metric string, matchers ...string) string {
 
 // eq is an equality matcher; value may hold a template variable.
 func eq(label, value string) string { return label + "=" + strconv.Quote(value) }
+
+// ne is an inequality matcher.
+func ne(label, value string) string { return label + "!=" + strconv.Quote(value) }
 
 // re is a regular expression matcher, for multi-value variables: Grafana
 // joins their values into an escaped alternation.
@@ -39,6 +49,10 @@ func ofFeatures() string { return re("feature", "$"+varFeature) }
 
 // rate is the per-second rate of a counter over Grafana's rate interval.
 func rate(selector string) string { return "rate(" + selector + "[" + rateInterval + "])" }
+
+// increase is how much a counter, or a histogram's buckets, grew over
+// window.
+func increase(selector, window string) string { return "increase(" + selector + "[" + window + "])" }
 
 // by aggregates expr with op, keeping labels.
 func by(op string, labels []string, expr string) string {

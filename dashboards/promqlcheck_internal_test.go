@@ -33,6 +33,11 @@ func TestParseQuery(t *testing.T) {
 			}},
 		{name: "time", expr: `time() - max(w{window="drift"})`,
 			want: Query{Selectors: []Selector{{Metric: "w", Matchers: []Matcher{{"window", "=", "drift"}}}}, Functions: []string{"time", "max"}}},
+		{name: "subquery", expr: "topk by (model) (1, last_over_time(timestamp(sum by (model) (increase(r{o!=\"x\"}[$__rate_interval])) > 0)[$__range:$__interval]))",
+			want: Query{
+				Selectors: []Selector{{Metric: "r", Matchers: []Matcher{{"o", "!=", "x"}}}},
+				Grouping:  []string{"model", "model"}, Functions: []string{"topk", "last_over_time", "timestamp", "sum", "increase"},
+			}},
 		{name: "escaped quote", expr: `m{l="a\"b"}`, want: Query{Selectors: []Selector{{Metric: "m", Matchers: []Matcher{{"l", "=", `a"b`}}}}}},
 		{name: "unknown function", expr: `summ(m)`, wantErr: "unknown function summ"},
 		{name: "unbalanced", expr: `sum(m`, wantErr: "unbalanced ("},

@@ -43,8 +43,8 @@ type Matcher struct {
 // typos before a real Prometheus would.
 var promqlFunctions = []string{
 	"abs", "absent", "avg", "ceil", "clamp", "clamp_max", "clamp_min", "count", "deriv", "floor",
-	"histogram_quantile", "increase", "irate", "label_replace", "max", "min", "quantile",
-	"rate", "round", "scalar", "sort", "sort_desc", "sum", "time", "topk", "bottomk", "vector",
+	"histogram_quantile", "increase", "irate", "label_replace", "last_over_time", "max", "min", "quantile",
+	"rate", "round", "scalar", "sort", "sort_desc", "sum", "time", "timestamp", "topk", "bottomk", "vector",
 }
 
 var groupingKeywords = []string{"by", "without", "on", "ignoring", "group_left", "group_right"}

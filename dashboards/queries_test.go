@@ -1,45 +1,55 @@
 package dashboards_test
 
 import (
+	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/driftwatch/driftwatch/dashboards"
 )
 
 // realRegistry runs driftwatch on the example configuration, with
 // hypothesis tests on two features and the prediction, until its replay
-// is over, and returns everything it exports, with the consumer lag a
-// Kafka model exports once its consumer fetches.
+// is over and a retraining run has deployed, and returns everything it
+// exports, with the consumer lag a Kafka model exports once its consumer
+// fetches. The pipeline metrics without series until a run ends (step
+// durations, time from trigger to deploy, the champion) have them then.
 func realRegistry(t *testing.T) families {
 	t.Helper()
 	cfg := runnable(t, "")
-	_, reg := startDriftwatch(t, cfg)
+	a, reg := startDriftwatch(t, cfg)
+	retrain(t, a, "give the pipeline metrics their series")
+	// The run ends in the store before the runner counts its deploy.
+	require.Eventually(t, func() bool {
+		_, ok := gather(t, reg).family("driftwatch_pipeline_trigger_to_deploy_seconds")
+		return ok
+	}, time.Minute, 10*time.Millisecond, "the run's deploy was never observed")
 	fams := gather(t, reg)
 	require.NotContains(t, fams, "driftwatch_kafka_consumer_lag_messages", "no broker runs here, so no lag is reported")
 	fams.merge(gather(t, lagRegistry(t, cfg.Models[1])))
 	return fams
 }
 
-// TestQueriesMatchRegistry parses every query of every panel of the
-// dashboards generated for the example configuration and checks it
-// against what driftwatch really exports: every metric exists, with every
-// label it matches, groups by or shows in a legend, and every fixed
-// label value occurs; template variables match only their own label. It
-// also checks that the variables offer exactly the values driftwatch
-// exports.
+// TestQueriesMatchRegistry parses every query of every panel and
+// annotation of the dashboards generated for the example configuration
+// and checks it against what driftwatch really exports: every metric
+// exists, with every label it matches, groups by or shows in a legend
+// (or an annotation's title, text and tags), and every fixed label value
+// occurs; template variables match only their own label. It also checks
+// that the variables offer exactly the values driftwatch exports.
 func TestQueriesMatchRegistry(t *testing.T) {
 	fams := realRegistry(t)
 	queries := 0
 	for _, d := range generate(t, exampleConfig) {
-		b := decode(t, d)
-		for _, p := range b.Panels {
-			for _, q := range p.Targets {
-				queries++
-				for _, problem := range fams.checkQuery(q.Expr, q.LegendFormat) {
-					t.Errorf("%s, panel %q, query %s: %s\n%s", d.UID, p.Title, q.RefID, problem, q.Expr)
-				}
+		for _, q := range decode(t, d).queries() {
+			queries++
+			for _, problem := range fams.checkQuery(q.expr, q.legend) {
+				t.Errorf("%s, %s: %s\n%s", d.UID, q.where, problem, q.expr)
 			}
 		}
 	}
@@ -63,6 +73,52 @@ func TestQueriesMatchRegistry(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOutcomeColoursMatchRegistry checks that the fleet table colours
+// exactly the run outcomes driftwatch exports, so that a new outcome does
+// not show uncoloured.
+func TestOutcomeColoursMatchRegistry(t *testing.T) {
+	fams := realRegistry(t)
+	outcomes, ok := fams.family("driftwatch_pipeline_runs_total")
+	require.True(t, ok)
+	var fleet struct {
+		Panels []struct {
+			Title       string `json:"title"`
+			FieldConfig struct {
+				Overrides []struct {
+					Matcher struct {
+						Options any `json:"options"`
+					} `json:"matcher"`
+					Properties []struct {
+						ID    string          `json:"id"`
+						Value json.RawMessage `json:"value"`
+					} `json:"properties"`
+				} `json:"overrides"`
+			} `json:"fieldConfig"`
+		} `json:"panels"`
+	}
+	var coloured []string
+	for _, d := range generate(t, exampleConfig) {
+		if d.UID != dashboards.FleetUID {
+			continue
+		}
+		require.NoError(t, json.Unmarshal(d.JSON, &fleet))
+		for _, p := range fleet.Panels {
+			for _, o := range p.FieldConfig.Overrides {
+				for _, prop := range o.Properties {
+					if o.Matcher.Options == "Last run" && prop.ID == "mappings" {
+						var mappings []struct {
+							Options map[string]any `json:"options"`
+						}
+						require.NoError(t, json.Unmarshal(prop.Value, &mappings))
+						coloured = slices.Sorted(maps.Keys(mappings[0].Options))
+					}
+				}
+			}
+		}
+	}
+	require.Equal(t, keys(outcomes["outcome"]), coloured)
 }
 
 // TestQueryCheckCatchesMistakes shows that the check above fails the

@@ -14,6 +14,9 @@ const (
 	colorBad     = "red"
 	colorWarn    = "orange"
 	colorNeutral = "blue"
+	// colorEvent marks events that are neither good nor bad, such as a
+	// deploy.
+	colorEvent = "purple"
 )
 
 // step is a threshold: from value up, values take color.

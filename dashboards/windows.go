@@ -21,7 +21,7 @@ func windowPanels(v *modelView) []panel {
 		timeseriesPanel("Windows closed by outcome",
 			"Windows ended in each interval, by kind and outcome: evaluated, skipped for too few events, failed, or discarded after a rebalance.",
 			unitCount,
-			query(by("sum", labels("window", "outcome"), "increase("+sel("driftwatch_window_closed_total", m)+"["+rateInterval+"])"), "{{window}} {{outcome}}")).
+			query(by("sum", labels("window", "outcome"), increase(sel("driftwatch_window_closed_total", m), rateInterval)), "{{window}} {{outcome}}")).
 			Span(thirdWidth).
 			DrawStyle(common.GraphDrawStyleBars).
 			OverrideByRegexp(".* skipped$", fixedColor(colorWarn)).
