@@ -71,6 +71,12 @@ func newMetrics(reg prometheus.Registerer, pipelines []Pipeline, registry *Regis
 		}
 		m.deploys.WithLabelValues(p.Model, deployKindDeploy)
 		m.deploys.WithLabelValues(p.Model, deployKindRollback)
+		// The histograms exist from the start too, so that Prometheus sees
+		// the first observation after a restart as an increase.
+		m.triggerToDeploy.WithLabelValues(p.Model, p.Name)
+		for _, step := range []string{StepTrain, StepEvaluate, StepDeploy, StepRollback} {
+			m.stepDuration.WithLabelValues(p.Model, p.Name, step, resultSucceeded)
+		}
 	}
 	return m, nil
 }
