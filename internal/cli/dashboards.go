@@ -8,6 +8,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/config/secret"
 	"github.com/driftwatch/driftwatch/dashboards"
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 	"github.com/driftwatch/driftwatch/internal/config"
 )
 
@@ -101,7 +102,7 @@ func (c *DashboardsCmd) writeFiles(env *Env, ds []dashboards.Dashboard, encode f
 			return c.fail(err)
 		}
 		path := filepath.Join(c.Out, name)
-		if err := writeFileAtomic(path, data); err != nil {
+		if err := atomicfile.Write(path, data); err != nil {
 			return c.fail(err)
 		}
 		env.Logger.Info("wrote dashboard", "uid", d.UID, "file", path)

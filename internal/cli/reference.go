@@ -12,6 +12,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/dataset"
 	"github.com/driftwatch/driftwatch/drift"
 	"github.com/driftwatch/driftwatch/internal/app/reference"
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 	"github.com/driftwatch/driftwatch/internal/config"
 )
 
@@ -63,7 +64,7 @@ func (c *ReferenceBuildCmd) Run(env *Env) error {
 	if err != nil {
 		return c.fail(ExitError, err)
 	}
-	if err := writeFileAtomic(c.Out, data); err != nil {
+	if err := atomicfile.Write(c.Out, data); err != nil {
 		return c.fail(ExitError, err)
 	}
 	_, err = fmt.Fprintf(env.Stdout, "%s: model %s, %d rows, %s, %s\n", c.Out, p.Model, p.Rows, cols.DescribeFeatures(), cols.DescribePrediction())
@@ -151,35 +152,4 @@ func buildProfile(env *Env, m collectors.ModelConfig, t *dataset.Table, cols *re
 	}
 	prog.finish()
 	return p, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it over path, so readers see the old file or the new one, never a part.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/triggers/rules"
 )
@@ -38,7 +39,7 @@ func (c *RulesCmd) Run(env *Env) error {
 		_, err = env.Stdout.Write(data)
 		return err
 	}
-	if err := writeFileAtomic(c.Out, data); err != nil {
+	if err := atomicfile.Write(c.Out, data); err != nil {
 		return c.fail(err)
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 )
 
 // timeLayout is RFC 3339 with milliseconds, as the replay fixtures write
@@ -105,7 +107,7 @@ func EncodeExamples(examples []Example) []byte {
 
 // WriteExamples writes examples to path atomically.
 func WriteExamples(path string, examples []Example) error {
-	return writeFileAtomic(path, EncodeExamples(examples))
+	return atomicfile.Write(path, EncodeExamples(examples))
 }
 
 // ReadExamples reads an examples file. An error names the line at fault.

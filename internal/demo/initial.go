@@ -9,6 +9,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/collectors"
 	"github.com/driftwatch/driftwatch/drift"
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 )
 
 // Streams of a seed: each use of randomness draws from its own, so that
@@ -108,5 +109,5 @@ func (st *Initial) write(examples []Example) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(st.ProfilePath, data)
+	return atomicfile.Write(st.ProfilePath, data)
 }

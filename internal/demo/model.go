@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"slices"
+
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 )
 
 // ModelFormat is the format version of the model artifact this package
@@ -147,7 +149,7 @@ func (m *Model) WriteFile(path string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data)
+	return atomicfile.Write(path, data)
 }
 
 // validate reports every problem with m at once.

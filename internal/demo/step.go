@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/driftwatch/driftwatch/drift/quality"
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 )
 
 // The environment of the step contract, which the pipeline runner sets for
@@ -213,7 +214,7 @@ func (e stepEnv) writeResult(r Result) error {
 	if len(data) > MaxResultBytes {
 		return fmt.Errorf("result is %d bytes, more than %d", len(data), MaxResultBytes)
 	}
-	return writeFileAtomic(e.Result, data)
+	return atomicfile.Write(e.Result, data)
 }
 
 // uri returns the absolute form of a path written into a result, so the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/driftwatch/driftwatch/drift/quality"
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 )
 
 // TrainStep is the demo's train step. It fits a challenger on the
@@ -112,7 +113,7 @@ func writeTrained(ctx context.Context, env stepEnv, m *Model, examples []Example
 	if err := m.WriteFile(res.ModelURI); err != nil {
 		return Result{}, err
 	}
-	if err := writeFileAtomic(res.ProfileURI, profile); err != nil {
+	if err := atomicfile.Write(res.ProfileURI, profile); err != nil {
 		return Result{}, err
 	}
 	return res, nil

@@ -37,6 +37,7 @@ import (
 	"github.com/driftwatch/driftwatch/collectors/event"
 	"github.com/driftwatch/driftwatch/collectors/monitor"
 	"github.com/driftwatch/driftwatch/internal/app"
+	"github.com/driftwatch/driftwatch/internal/atomicfile"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/demo"
 	"github.com/driftwatch/driftwatch/pipelines"
@@ -170,7 +171,7 @@ func (d *run) play(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(serving), 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if err := copyFile(st.ModelPath, serving); err != nil {
+	if err := atomicfile.Copy(st.ModelPath, serving); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	srv, err := demo.NewServer(st.Model)
@@ -365,20 +366,6 @@ func (d *run) config(st *demo.Initial, serving string) (*config.Config, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// copyFile copies src to dst through a temporary file and a rename, so
-// that a reader never sees half a file.
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	tmp := dst + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dst)
-}
-
 // modTime returns a file's modification time, or zero.
 func modTime(path string) time.Time {
 	st, err := os.Stat(path)
@@ -395,5 +382,5 @@ func Deploy(uri, to string) error {
 	if _, err := demo.ReadModel(src); err != nil {
 		return fmt.Errorf("deploy: %w", err)
 	}
-	return copyFile(src, to)
+	return atomicfile.Copy(src, to)
 }
