@@ -18,6 +18,7 @@ import (
 	"github.com/driftwatch/driftwatch/internal/app"
 	"github.com/driftwatch/driftwatch/internal/config"
 	"github.com/driftwatch/driftwatch/internal/server"
+	"github.com/driftwatch/driftwatch/internal/testenv"
 )
 
 // configDir holds the example configuration, whose relative paths point
@@ -56,7 +57,7 @@ func runnable(t *testing.T, listen string) *config.Config {
 	m.Prediction.Drift.Method = drift.MethodChiSquare
 	for i := range cfg.Models {
 		if cfg.Models[i].Source.Type == collectors.SourceKafka {
-			cfg.Models[i].Source.Kafka.Brokers = []string{freeAddr(t)}
+			cfg.Models[i].Source.Kafka.Brokers = []string{testenv.FreeAddr(t)}
 		}
 	}
 	runnablePipeline(t, cfg)

@@ -89,9 +89,8 @@ func withEmptyReplay(t *testing.T, cfg *config.Config) {
 // Annotation queries are checked like panel queries, their titles, texts
 // and tags standing for the legend.
 func TestPanelsReturnDataFromPrometheus(t *testing.T) {
-	bin := testenv.Require(t, testenv.PrometheusBin)
-	addr := freeAddr(t)
-	prom := startPrometheus(t, bin, addr)
+	addr := testenv.FreeAddr(t)
+	prom := startPrometheus(t, addr)
 	fast := func(o *app.Options) { o.EmbeddedInterval = 100 * time.Millisecond }
 	const model = `model="credit-risk"`
 

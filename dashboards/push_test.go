@@ -10,6 +10,7 @@ import (
 
 	"github.com/driftwatch/driftwatch/dashboards"
 	"github.com/driftwatch/driftwatch/dashboards/grafanatest"
+	"github.com/driftwatch/driftwatch/internal/testenv"
 )
 
 const token = "glsa_test"
@@ -118,7 +119,7 @@ func TestPushErrors(t *testing.T) {
 			wantErr: `grafana URL "grafana:3000" is not an http(s) URL with a host`},
 		{name: "no folder", opts: func(o *dashboards.PushOptions) { o.Folder = "" }, ds: ds, wantErr: "grafana folder must not be empty"},
 		{name: "nothing listens", opts: func(o *dashboards.PushOptions) {
-			o.URL = "http://" + freeAddr(t)
+			o.URL = "http://" + testenv.FreeAddr(t)
 			o.Client = &http.Client{}
 		}, ds: ds, wantErr: "connection refused"},
 		{name: "a dashboard Grafana rejects", ds: []dashboards.Dashboard{ds[1], {UID: "untitled", JSON: []byte(`{"uid":"untitled"}`)}},

@@ -1,10 +1,11 @@
 // Package testenv tells tests where the real services started by
-// scripts/services.sh are listening.
+// scripts/services.sh are listening, and starts private Prometheus and
+// Alertmanager servers for tests that need one of their own.
 //
 // A test that needs a service asks for it here. Outside CI a missing service
 // skips the test with a message that says how to start it; under CI=true it
 // fails the test, because CI must never pass by skipping. Starting the
-// services is left to the scripts.
+// shared services and installing the binaries is left to the scripts.
 package testenv
 
 import (
