@@ -52,6 +52,12 @@ staticcheck: $(STATICCHECK)
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./...
 
+## bench-kafka: end-to-end throughput through a Kafka broker of its own
+## (bench/kafka.sh; docs/benchmarks.md). Takes 3 to 10 minutes.
+.PHONY: bench-kafka
+bench-kafka:
+	./bench/kafka.sh
+
 ## kubernetes-selftest: start the harness Kubernetes cluster and check how it
 ## schedules and ends GPU, CPU and failing Jobs (scripts/README.md).
 .PHONY: kubernetes-selftest

@@ -57,6 +57,9 @@ type node struct {
 	// succ[i+1] is the position of the child that followed child i in the
 	// last payload, and succ[0] the first child read; -1 when unknown.
 	succ []int32
+	// quoted holds each child's name as a JSON string literal, or nil when
+	// the name needs escaping, for matching keys by their raw bytes.
+	quoted [][]byte
 }
 
 // mapAbove is the number of children from which a node looks keys up in a
@@ -88,6 +91,7 @@ func newPlan(fields []pathTarget) (*plan, error) {
 		n := &p.nodes[i]
 		for _, c := range n.children {
 			n.names = append(n.names, p.nodes[c].name)
+			n.quoted = append(n.quoted, quotedPlain(p.nodes[c].name))
 		}
 		n.succ = make([]int32, len(n.children)+1)
 		for j := range n.succ {
@@ -118,6 +122,37 @@ func (p *plan) child(n int32, seg string) int32 {
 	p.nodes = append(p.nodes, node{name: seg, path: path})
 	p.nodes[n].children = append(p.nodes[n].children, c)
 	return c
+}
+
+// quotedPlain returns name as a JSON string literal when its raw text
+// equals its decoded text (no quote, backslash or control character), and
+// nil otherwise.
+func quotedPlain(name string) []byte {
+	for i := range len(name) {
+		if stringStop[name[i]] {
+			return nil
+		}
+	}
+	return []byte(`"` + name + `"`)
+}
+
+// predicted returns the child that followed child *prev in the last payload
+// when the key at in is that child's name, written without escapes and
+// followed directly by ':', and the length of the key with its colon. It
+// updates *prev as lookup does. In steady state this matches every key
+// without decoding it; any other key, spelling or spacing goes through
+// the full parse and lookup.
+func (p *plan) predicted(n *node, in []byte, prev *int) (int32, int) {
+	g := n.succ[*prev+1]
+	if g < 0 || n.quoted[g] == nil {
+		return -1, 0
+	}
+	q := n.quoted[g]
+	if len(in) <= len(q) || in[len(q)] != ':' || string(in[:len(q)]) != string(q) {
+		return -1, 0
+	}
+	*prev = int(g)
+	return n.children[g], len(q) + 1
 }
 
 // lookup returns the child of n named key, or -1. *prev is the position

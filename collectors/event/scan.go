@@ -70,11 +70,19 @@ func (d *Decoder) object(p *plan, n *node, depth int) error {
 	}
 	prev := -1
 	for {
-		key, err := d.objectKey()
-		if err != nil {
-			return err
+		c, size := p.predicted(n, d.in[d.pos:], &prev)
+		if size > 0 {
+			d.pos += size
+			d.skipSpace()
+		} else {
+			key, err := d.objectKey()
+			if err != nil {
+				return err
+			}
+			c = p.lookup(n, key, &prev)
 		}
-		if c := p.lookup(n, key, &prev); c < 0 {
+		var err error
+		if c < 0 {
 			err = d.skip(depth)
 		} else {
 			err = d.member(p, c, depth)

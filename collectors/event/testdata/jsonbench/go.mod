@@ -7,5 +7,6 @@ go 1.26
 
 require (
 	github.com/buger/jsonparser v1.6.1
+	github.com/goccy/go-json v0.12.0
 	github.com/valyala/fastjson v1.6.10
 )
