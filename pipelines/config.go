@@ -107,6 +107,20 @@ type KubernetesConfig struct {
 	// TTLAfterFinished is how long finished Jobs are kept.
 	TTLAfterFinished time.Duration `yaml:"ttl_after_finished"`
 	ImagePullSecrets []string      `yaml:"image_pull_secrets"`
+	// Volumes are mounted into the container of every step.
+	Volumes []Volume `yaml:"volumes"`
+}
+
+// Volume mounts a PersistentVolumeClaim, a Secret or a ConfigMap of the
+// Jobs' namespace into the steps' containers. Exactly one of Claim,
+// Secret and ConfigMap is set.
+type Volume struct {
+	Name      string `yaml:"name"`
+	MountPath string `yaml:"mount_path"`
+	ReadOnly  bool   `yaml:"read_only"`
+	Claim     string `yaml:"claim"`
+	Secret    string `yaml:"secret"`
+	ConfigMap string `yaml:"config_map"`
 }
 
 // GateConfig decides whether a challenger may replace the champion.
@@ -153,10 +167,15 @@ type DeploymentDeploy struct {
 	Namespace string `yaml:"namespace"`
 	Name      string `yaml:"name"`
 	Container string `yaml:"container"`
-	// Env names the environment variable that carries the model URI; when
-	// empty, Arg is the argument prefix (e.g. --model-uri=).
-	Env string `yaml:"env"`
-	Arg string `yaml:"arg"`
+	// Exactly one of these carries the model URI: Env names an environment
+	// variable, Arg is an argument prefix (e.g. --model-uri=), and Image
+	// makes the URI the container's image (a model baked into its server).
+	Env   string `yaml:"env"`
+	Arg   string `yaml:"arg"`
+	Image bool   `yaml:"image"`
+	// Timeout bounds a deploy or rollback, rollout included. The rollout
+	// fails earlier when the Deployment's progressDeadlineSeconds passes.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // KServeDeploy updates an InferenceService's storageUri.
@@ -166,6 +185,9 @@ type KServeDeploy struct {
 	// CanaryTrafficPercent, when above 0, routes that share to the new
 	// version while it is verified.
 	CanaryTrafficPercent int `yaml:"canary_traffic_percent"`
+	// Timeout bounds a deploy, promotion or rollback, until the
+	// InferenceService is ready.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // VerifyConfig watches a freshly deployed version and rolls it back if it
@@ -202,6 +224,30 @@ func (k *KubernetesConfig) SetDefaults() {
 
 // SetDefaults fills in the defaults for fields the configuration leaves out.
 func (c *CommandDeploy) SetDefaults() { c.Timeout = 5 * time.Minute }
+
+// SetDefaults fills in the defaults for fields the configuration leaves out.
+func (d *DeploymentDeploy) SetDefaults() { d.Timeout = 15 * time.Minute }
+
+// SetDefaults fills in the defaults for fields the configuration leaves out.
+func (k *KServeDeploy) SetDefaults() { k.Timeout = 15 * time.Minute }
+
+// Timeout bounds one deploy, rollback or promotion with the selected
+// target.
+func (d DeployConfig) Timeout() time.Duration {
+	switch d.Target {
+	case DeployKubernetesDeployment:
+		return d.Deployment.Timeout
+	case DeployKServe:
+		return d.KServe.Timeout
+	}
+	return d.Command.Timeout
+}
+
+// Canary reports whether a deploy sends the new version only part of the
+// traffic until verification passes and the Runner promotes it.
+func (d DeployConfig) Canary() bool {
+	return d.Target == DeployKServe && d.KServe.CanaryTrafficPercent > 0
+}
 
 // SetDefaults fills in the defaults for fields the configuration leaves out.
 func (v *VerifyConfig) SetDefaults() {
@@ -302,6 +348,40 @@ func (k KubernetesConfig) Validate() error {
 	if k.TTLAfterFinished < 0 {
 		l.Addf("ttl_after_finished", "must not be negative, got %s", k.TTLAfterFinished)
 	}
+	seen := map[string]int{}
+	mounts := map[string]int{}
+	for i, v := range k.Volumes {
+		p := field.NewPath("volumes").Index(i)
+		l.Add(p, v.Validate())
+		if j, dup := seen[v.Name]; dup && v.Name != "" {
+			l.Addf(p.Child("name"), "duplicate volume %q (also volumes[%d])", v.Name, j)
+		}
+		if j, dup := mounts[v.MountPath]; dup && v.MountPath != "" {
+			l.Addf(p.Child("mount_path"), "%s is also mounted by volumes[%d]", v.MountPath, j)
+		}
+		seen[v.Name], mounts[v.MountPath] = i, i
+	}
+	return l.Err()
+}
+
+// Validate checks one volume.
+func (v Volume) Validate() error {
+	var l field.List
+	if err := validateDNSLabel(v.Name); err != nil {
+		l.Add("name", err)
+	}
+	if !strings.HasPrefix(v.MountPath, "/") {
+		l.Addf("mount_path", "must be an absolute path, got %q", v.MountPath)
+	}
+	n := 0
+	for _, src := range []string{v.Claim, v.Secret, v.ConfigMap} {
+		if src != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		l.Addf("claim", "set claim, secret or config_map, exactly one")
+	}
 	return l.Err()
 }
 
@@ -401,8 +481,20 @@ func (d DeploymentDeploy) Validate() error {
 	if d.Name == "" {
 		l.Add("name", errors.New("is required"))
 	}
-	if (d.Env == "") == (d.Arg == "") {
-		l.Addf("env", "set env (a variable name) or arg (an argument prefix), exactly one")
+	n := 0
+	for _, set := range []bool{d.Env != "", d.Arg != "", d.Image} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		l.Addf("env", "set env (a variable name), arg (an argument prefix) or image, exactly one")
+	}
+	if d.Env != "" && !envName.MatchString(d.Env) {
+		l.Addf("env", "%q is not a valid environment variable name", d.Env)
+	}
+	if d.Timeout <= 0 {
+		l.Addf("timeout", "must be positive, got %s", d.Timeout)
 	}
 	return l.Err()
 }
@@ -418,6 +510,9 @@ func (k KServeDeploy) Validate() error {
 	}
 	if k.CanaryTrafficPercent < 0 || k.CanaryTrafficPercent > 99 {
 		l.Addf("canary_traffic_percent", "must be between 0 and 99, got %d", k.CanaryTrafficPercent)
+	}
+	if k.Timeout <= 0 {
+		l.Addf("timeout", "must be positive, got %s", k.Timeout)
 	}
 	return l.Err()
 }

@@ -50,9 +50,22 @@ func TestPipelineValidate(t *testing.T) {
 			p.Steps.Evaluate.Env = map[string]string{"1BAD": "x"}
 		}, want: "steps.evaluate.env[1BAD]: \"1BAD\" is not a valid environment variable name\nsteps.evaluate.permanent_failure_exit_codes[0]: must be an exit code from 1 to 255, got 0"},
 		{name: "canary without verify", mutate: func(p *Pipeline) {
-			p.Deploy = DeployConfig{Target: DeployKServe, KServe: KServeDeploy{Namespace: "serving", Name: "m", CanaryTrafficPercent: 10}}
+			p.Deploy = DeployConfig{Target: DeployKServe, KServe: KServeDeploy{Namespace: "serving", Name: "m", CanaryTrafficPercent: 10, Timeout: time.Minute}}
 			p.Verify.Period = 0
 		}, want: "verify.period: a canary deploy needs a verify period to decide promotion"},
+		{name: "deployment target carries the uri once", mutate: func(p *Pipeline) {
+			p.Deploy = DeployConfig{Target: DeployKubernetesDeployment, Deployment: DeploymentDeploy{Namespace: "serving", Name: "m", Env: "MODEL_URI", Image: true}}
+		}, want: "deploy.deployment.env: set env (a variable name), arg (an argument prefix) or image, exactly one\ndeploy.deployment.timeout: must be positive, got 0s"},
+		{name: "volumes", mutate: func(p *Pipeline) {
+			p.Executor = ExecutorKubernetes
+			p.Steps.Train.Image, p.Steps.Evaluate.Image = "train:1", "evaluate:1"
+			p.Kubernetes.Volumes = []Volume{
+				{Name: "data", MountPath: "/data", Claim: "training-data"},
+				{Name: "data", MountPath: "relative", Claim: "c", Secret: "s"},
+				{Name: "models", MountPath: "/data", ConfigMap: "cm"},
+			}
+		}, want: "kubernetes.volumes[1].mount_path: must be an absolute path, got \"relative\"\nkubernetes.volumes[1].claim: set claim, secret or config_map, exactly one\n" +
+			"kubernetes.volumes[1].name: duplicate volume \"data\" (also volumes[0])\nkubernetes.volumes[2].mount_path: /data is also mounted by volumes[0]"},
 		{name: "name too long for job names", mutate: func(p *Pipeline) { p.Name = "a-very-long-pipeline-name-that-keeps-going-on" },
 			want: "name: \"a-very-long-pipeline-name-that-keeps-going-on\" must be at most 40 characters without \"--\", to leave room in Job names"},
 		{name: "zero deadline", mutate: func(p *Pipeline) { p.Deadline = 0 }, want: "deadline: must be positive, got 0s"},

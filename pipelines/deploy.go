@@ -15,11 +15,12 @@ import (
 const switchAttempts = 3
 
 // deploy puts the challenger into service: it registers the version,
-// records the champion it replaces, runs the deploy command, switches the
-// monitor to the new version and its profile, and makes it the champion.
-// Each of these is recorded before the next starts; after a restart, a
-// deploy command found running is run again (deploy commands must be
-// idempotent) and the switch is repeated. A deploy that fails rolls back
+// records the champion it replaces, runs the deploy command or the
+// target's Deployer, switches the monitor to the new version and its
+// profile, and makes it the champion. Each of these is recorded before the
+// next starts; after a restart, a deploy found running is run again
+// (deploy commands and Deployers must be idempotent) and the switch is
+// repeated. A deploy that fails rolls back
 // to the champion it replaced, when there is one and verify.rollback is
 // set. The deploy runs to its end even if the run is cancelled, since a
 // half-applied deploy is worse than either version.
@@ -191,6 +192,9 @@ func (r *Runner) verify(ctx context.Context, p Pipeline, run Run) error {
 		}
 		now := r.now()
 		if !now.Before(run.Verification.Until) {
+			if p.Deploy.Canary() {
+				return r.promote(p, run, obs)
+			}
 			return r.verified(run, obs)
 		}
 		if !now.Before(deadline) {
@@ -207,6 +211,21 @@ func (r *Runner) verify(ctx context.Context, p Pipeline, run Run) error {
 			return context.Cause(ctx)
 		}
 	}
+}
+
+// promote sends all the traffic to a canary that passed verification, as
+// a recorded step, then ends the run. Like a deploy, it runs to its end
+// even if the run is cancelled, and a restart repeats it. A promotion that
+// fails is handled like a failed verification: the run rolls back.
+func (r *Runner) promote(p Pipeline, run Run, obs Observation) error {
+	rec, err := r.runStep(r.ctx, run.ID, StepPromote, r.deployPolicy(p, StepPromote, run.Challenger.ModelRef))
+	if err != nil {
+		return err
+	}
+	if rec.Status != StepSucceeded {
+		return r.verifyFailed(p, run, fmt.Sprintf("version %s passed verification as a canary, but its promotion failed: %s", run.Challenger.Version, rec.Error))
+	}
+	return r.verified(run, obs)
 }
 
 // verifyFailure says why an observation fails verification, or returns "".

@@ -8,9 +8,10 @@ import (
 
 // Executor runs one attempt of a step and waits for it to end: a local
 // process, or a Kubernetes Job. It must end the attempt when ctx ends,
-// killing what it started, and return then. Executing the same Name again
-// after a restart must adopt or replace what the earlier execution left,
-// never run both.
+// killing what it started, and return then; when the cause of ctx
+// (context.Cause) is ErrShutdown, it may instead leave what it started
+// running and return. Executing the same Name again after a restart must
+// adopt or replace what the earlier execution left, never run both.
 type Executor interface {
 	Execute(ctx context.Context, s StepSpec) (StepOutcome, error)
 }
@@ -20,6 +21,12 @@ type ExecutorFunc func(ctx context.Context, s StepSpec) (StepOutcome, error)
 
 // Execute calls f.
 func (f ExecutorFunc) Execute(ctx context.Context, s StepSpec) (StepOutcome, error) { return f(ctx, s) }
+
+// ErrShutdown is the cause of a step's context when driftwatch stops. The
+// attempt is executed again, under the same Name, when the Runner runs
+// next; an executor whose work outlives the process, such as a Kubernetes
+// Job, leaves it running so the next execution adopts it.
+var ErrShutdown = errors.New("driftwatch is stopping")
 
 // ErrPermanent marks an executor error that a retry cannot cure, such as
 // a command that does not exist. The Runner fails the step at once.
@@ -64,7 +71,30 @@ type StepSpec struct {
 	ResultPath string
 	// WantResult is set for steps that must write a result.
 	WantResult bool
+	// PermanentFailureExitCodes are the exit codes that fail the step
+	// without retries; the Runner acts on them, and an executor may too
+	// (a Job's podFailurePolicy).
+	PermanentFailureExitCodes []int
+	// Progress, when set, records what an executor learns of the running
+	// attempt, such as that it waits in a queue. Executors call it when the
+	// phase or message changes, not on every poll; it writes to the store.
+	Progress func(phase AttemptPhase, message string)
 }
+
+// AttemptPhase is what an executor reports of a running attempt.
+type AttemptPhase string
+
+// The phases of a running attempt.
+const (
+	// PhaseQueued: the attempt waits for a queue to admit it, such as a
+	// Job that Kueue holds suspended until its quota allows.
+	PhaseQueued AttemptPhase = "queued"
+	// PhasePending: admitted, but not running yet, such as a pod waiting to
+	// be scheduled or for its image.
+	PhasePending AttemptPhase = "pending"
+	// PhaseRunning: the step's process runs.
+	PhaseRunning AttemptPhase = "running"
+)
 
 // StepOutcome is how an attempt ended.
 type StepOutcome struct {
@@ -77,4 +107,8 @@ type StepOutcome struct {
 	Result []byte
 	// Log says where the attempt's logs are: a file, or how to fetch them.
 	Log string
+	// Reason says, in the executor's terms, why an attempt that exited
+	// non-zero ended, such as a container's termination reason and the
+	// Job's failure condition; the Runner adds it to the attempt's error.
+	Reason string
 }

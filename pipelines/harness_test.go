@@ -149,9 +149,10 @@ type harness struct {
 	stop     func()
 }
 
-// newHarness builds a Runner for testPipeline after mutate changes it.
-// dir and state may name the directories of an earlier process.
-func newHarness(t *testing.T, dir, state string, mutate func(*pipelines.Pipeline)) *harness {
+// newHarness builds a Runner for testPipeline after mutate changes it, and
+// with the Options that options change. dir and state may name the
+// directories of an earlier process.
+func newHarness(t *testing.T, dir, state string, mutate func(*pipelines.Pipeline), options ...func(*pipelines.Options)) *harness {
 	t.Helper()
 	if dir == "" {
 		dir, state = t.TempDir(), t.TempDir()
@@ -166,14 +167,18 @@ func newHarness(t *testing.T, dir, state string, mutate func(*pipelines.Pipeline
 	h.db, err = store.Open(filepath.Join(dir, "driftwatch.db"), store.Options{OpenTimeout: 5 * time.Second})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = h.db.Close() })
-	h.runner, err = pipelines.NewRunner(pipelines.Options{
+	opts := pipelines.Options{
 		Pipelines: []pipelines.Pipeline{h.pipeline}, Store: h.db, Source: h.src, Switcher: h.rec, Observer: h.rec,
 		Executors: map[pipelines.ExecutorType]pipelines.Executor{
 			pipelines.ExecutorLocal: local.New(local.Options{KillGrace: 200 * time.Millisecond}),
 		},
 		Dir: dir, Registerer: h.reg, Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 		Now: h.clock.Now, NewTimer: h.clock.NewTimer,
-	})
+	}
+	for _, o := range options {
+		o(&opts)
+	}
+	h.runner, err = pipelines.NewRunner(opts)
 	require.NoError(t, err)
 	return h
 }

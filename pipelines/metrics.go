@@ -40,7 +40,7 @@ func newMetrics(reg prometheus.Registerer, pipelines []Pipeline, registry *Regis
 		}, []string{"model", "pipeline", "outcome"}),
 		stepDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "driftwatch_pipeline_step_duration_seconds",
-			Help:    "Duration of step attempts (train, evaluate, deploy, rollback), by result.",
+			Help:    "Duration of step attempts (train, evaluate, deploy, promote, rollback), by result.",
 			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800},
 		}, []string{"model", "pipeline", "step", "result"}),
 		triggerToDeploy: prometheus.NewHistogramVec(prometheus.HistogramOpts{

@@ -1,8 +1,10 @@
 package pipelines_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
@@ -26,10 +28,16 @@ func TestNewRunnerRejects(t *testing.T) {
 		{name: "kubernetes executor", mutate: func(p *pipelines.Pipeline, _ *pipelines.Options) {
 			p.Executor = pipelines.ExecutorKubernetes
 			p.Steps.Train.Image, p.Steps.Evaluate.Image = "train:1", "evaluate:1"
-		}, want: "pipelines: pipeline churn-retrain: executor kubernetes is not supported by this build yet"},
+		}, want: "pipelines: pipeline churn-retrain: executor kubernetes is not available (Options.Executors has none)"},
 		{name: "kserve target", mutate: func(p *pipelines.Pipeline, _ *pipelines.Options) {
-			p.Deploy = pipelines.DeployConfig{Target: pipelines.DeployKServe, KServe: pipelines.KServeDeploy{Namespace: "serving", Name: "churn"}}
-		}, want: "pipelines: pipeline churn-retrain: deploy target kserve is not supported by this build yet (use command)"},
+			p.Deploy = pipelines.DeployConfig{Target: pipelines.DeployKServe, KServe: pipelines.KServeDeploy{Namespace: "serving", Name: "churn", Timeout: time.Minute}}
+		}, want: "pipelines: pipeline churn-retrain: deploy target kserve is not available (Options.Deployers has none)"},
+		{name: "canary needs a promoter", mutate: func(p *pipelines.Pipeline, o *pipelines.Options) {
+			p.Deploy = pipelines.DeployConfig{Target: pipelines.DeployKServe, KServe: pipelines.KServeDeploy{Namespace: "serving", Name: "churn", CanaryTrafficPercent: 10, Timeout: time.Minute}}
+			o.Deployers = map[pipelines.DeployTarget]pipelines.Deployer{pipelines.DeployKServe: pipelines.DeployerFunc(func(context.Context, pipelines.DeployRequest) (pipelines.Deployed, error) {
+				return pipelines.Deployed{}, nil
+			})}
+		}, want: "pipelines: pipeline churn-retrain: the deployer of target kserve cannot promote a canary"},
 		{name: "misspelt template field", mutate: func(p *pipelines.Pipeline, _ *pipelines.Options) {
 			p.Steps.Train.Args = []string{"--start={{.Window.Start}}"}
 		}, want: `pipelines: pipeline churn-retrain: steps.train.args[0]: template: args[0]:1:17: executing "args[0]" at <.Window.Start>: can't evaluate field Window in type pipelines.TemplateData`},

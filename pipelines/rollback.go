@@ -185,7 +185,7 @@ func (r *Runner) applyRollback(rb ModelRollback) (ModelRollback, error) {
 	if err := r.opts.Store.Update(func(tx *store.Tx) error { return tx.Put(bucketRollbacks, rb.ID, rb) }); err != nil {
 		return rb, err
 	}
-	pol := stepPolicy{executor: r.opts.Executors[ExecutorLocal], timeout: p.Deploy.Command.Timeout}
+	pol := r.deployPolicy(p, StepRollback, rb.To)
 	end, shutdown := r.execute(r.baseCtx(), pol, spec)
 	if shutdown {
 		return rb, fmt.Errorf("driftwatch is stopping; rollback %s resumes at the next start", rb.ID)
@@ -194,7 +194,11 @@ func (r *Runner) applyRollback(rb ModelRollback) (ModelRollback, error) {
 	a.Status, a.EndedAt, a.ExitCode, a.Error = end.status, r.now(), end.exitCode, end.why
 	r.metrics.stepDuration.WithLabelValues(rb.Model, p.Name, StepRollback, string(end.status)).Observe(a.EndedAt.Sub(a.StartedAt).Seconds())
 	if end.status != AttemptSucceeded {
-		return r.endRollback(rb, fmt.Sprintf("the deploy command %s; logs: %s", end.why, a.Log), nil)
+		what := "the deploy command"
+		if p.Deploy.Target != DeployCommand {
+			what = "the " + string(p.Deploy.Target) + " deploy"
+		}
+		return r.endRollback(rb, fmt.Sprintf("%s %s; logs: %s", what, end.why, a.Log), nil)
 	}
 	if err := r.switchTo(r.baseCtx(), rb.Model, rb.To); err != nil {
 		return r.endRollback(rb, fmt.Sprintf("version %s was redeployed but the monitor could not switch back to it: %v", rb.To.Version, err), nil)

@@ -141,6 +141,11 @@ type Attempt struct {
 	Error       string        `json:"error,omitempty"`
 	Log         string        `json:"log,omitempty"`
 	Interrupted int           `json:"interrupted,omitempty"`
+	// Phase and PhaseMessage are what the executor last reported of the
+	// attempt while it ran: queued (waiting for a queue such as Kueue to
+	// admit it), pending or running.
+	Phase        AttemptPhase `json:"phase,omitempty"`
+	PhaseMessage string       `json:"phase_message,omitempty"`
 }
 
 // Audit records who did something by hand, why and when.

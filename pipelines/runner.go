@@ -45,6 +45,10 @@ type Options struct {
 	// Executors run steps, by pipeline executor. The local executor also
 	// runs the deploy commands, so it is always required.
 	Executors map[ExecutorType]Executor
+	// Deployers put versions into service for the deploy targets other
+	// than command. A pipeline whose target has none is refused; a canary
+	// needs a Promoter.
+	Deployers map[DeployTarget]Deployer
 	// Dir is where each run keeps its logs, results and artifacts:
 	// Dir/runs/<run-id>/.
 	Dir string
@@ -176,7 +180,7 @@ func (o Options) check() error {
 			errs = append(errs, fmt.Errorf("pipelines: pipeline %s: %w", p.Name, err))
 			continue
 		}
-		if err := checkSupported(p, o.Executors); err != nil {
+		if err := checkSupported(p, o.Executors, o.Deployers); err != nil {
 			errs = append(errs, err)
 		}
 		if err := checkTemplates(p); err != nil {
@@ -187,15 +191,21 @@ func (o Options) check() error {
 	return errors.Join(errs...)
 }
 
-// checkSupported rejects what this build cannot do, when the Runner is
-// built rather than in the middle of a run.
-func checkSupported(p Pipeline, executors map[ExecutorType]Executor) error {
+// checkSupported rejects a pipeline whose executor or deploy target the
+// Runner was given nothing for, when the Runner is built rather than in
+// the middle of a run.
+func checkSupported(p Pipeline, executors map[ExecutorType]Executor, deployers map[DeployTarget]Deployer) error {
 	var errs []error
 	if executors[p.Executor] == nil && p.Executor != ExecutorLocal { // A missing local executor is reported once.
-		errs = append(errs, fmt.Errorf("pipelines: pipeline %s: executor %s is not supported by this build yet", p.Name, p.Executor))
+		errs = append(errs, fmt.Errorf("pipelines: pipeline %s: executor %s is not available (Options.Executors has none)", p.Name, p.Executor))
 	}
-	if p.Deploy.Target != DeployCommand {
-		errs = append(errs, fmt.Errorf("pipelines: pipeline %s: deploy target %s is not supported by this build yet (use command)", p.Name, p.Deploy.Target))
+	d := deployers[p.Deploy.Target]
+	switch _, promotes := d.(Promoter); {
+	case p.Deploy.Target == DeployCommand:
+	case d == nil:
+		errs = append(errs, fmt.Errorf("pipelines: pipeline %s: deploy target %s is not available (Options.Deployers has none)", p.Name, p.Deploy.Target))
+	case p.Deploy.Canary() && !promotes:
+		errs = append(errs, fmt.Errorf("pipelines: pipeline %s: the deployer of target %s cannot promote a canary", p.Name, p.Deploy.Target))
 	}
 	return errors.Join(errs...)
 }

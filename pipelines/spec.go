@@ -84,32 +84,42 @@ func (r *Runner) stepSpec(p Pipeline, s Step, name string, run Run, attempt int)
 		WorkDir: r.workDir(s.WorkDir), Resources: s.Resources, Kubernetes: p.Kubernetes, Timeout: s.Timeout,
 		LogPath:    filepath.Join(dir, fmt.Sprintf("%s-%d.log", name, attempt)),
 		ResultPath: filepath.Join(dir, fmt.Sprintf("%s-%d.result.json", name, attempt)),
-		WantResult: true,
+		WantResult: true, PermanentFailureExitCodes: s.PermanentFailureExitCodes,
 	}, nil
 }
 
-// deploySpec renders a deploy command that puts ref into service; kind is
-// deploy or rollback. name prefixes the attempt's name and file names.
+// deploySpec renders a deploy, rollback or promotion (kind) that puts ref
+// into service; name prefixes the attempt's name and file names. The
+// command target renders its command; the other targets' Deployers get
+// the version from deployPolicy.
 func (r *Runner) deploySpec(p Pipeline, dir, name, runID, kind string, ref ModelRef, attempt int) (StepSpec, error) {
 	data := DeployTemplateData{RunID: runID, Model: p.Model, Pipeline: p.Name, Kind: kind, Attempt: attempt, Version: ref.Version, URI: ref.URI, ProfileURI: ref.ProfileURI}
-	cmd, err := renderDeploy(p.Deploy.Command, data)
-	if err != nil {
-		return StepSpec{}, fmt.Errorf("rendering the deploy command: %w", err)
+	var cmd []string
+	if p.Deploy.Target == DeployCommand {
+		var err error
+		if cmd, err = renderDeploy(p.Deploy.Command, data); err != nil {
+			return StepSpec{}, fmt.Errorf("rendering the deploy command: %w", err)
+		}
 	}
 	return StepSpec{
 		Name: fmt.Sprintf("%s-%s-%d", name, kind, attempt), RunID: runID, Model: p.Model, Pipeline: p.Name, Step: kind, Attempt: attempt,
-		Command: cmd, Env: deployEnv(data), WorkDir: r.opts.ConfigDir, Timeout: p.Deploy.Command.Timeout,
+		Command: cmd, Env: deployEnv(data), WorkDir: r.opts.ConfigDir, Timeout: p.Deploy.Timeout(),
 		LogPath:    filepath.Join(dir, fmt.Sprintf("%s-%d.log", kind, attempt)),
 		ResultPath: filepath.Join(dir, fmt.Sprintf("%s-%d.result.json", kind, attempt)),
 	}, nil
 }
 
-// deployPolicy returns how a run's deploy command runs: once, with the
-// command's timeout, on the local executor. A failed deploy is not
+// deployPolicy returns how a run's deploy, rollback or promotion (kind) of
+// ref runs: once, bounded by the target's timeout, as a command on the
+// local executor or through the target's Deployer. A failed deploy is not
 // retried; the run rolls back to the champion instead.
 func (r *Runner) deployPolicy(p Pipeline, kind string, ref ModelRef) stepPolicy {
+	ex := r.opts.Executors[ExecutorLocal]
+	if p.Deploy.Target != DeployCommand {
+		ex = deployerExecutor(r.opts.Deployers[p.Deploy.Target], p, kind, ref)
+	}
 	return stepPolicy{
-		executor: r.opts.Executors[ExecutorLocal], timeout: p.Deploy.Command.Timeout,
+		executor: ex, timeout: p.Deploy.Timeout(),
 		spec: func(run Run, attempt int) (StepSpec, error) {
 			return r.deploySpec(p, r.runDir(run.ID), run.ID, run.ID, kind, ref, attempt)
 		},

@@ -90,6 +90,7 @@ func (r *Runner) runStep(ctx context.Context, id, name string, pol stepPolicy) (
 		if again {
 			r.log.Warn("re-running an attempt that a restart interrupted", "run_id", id, "step", name, "attempt", number)
 		}
+		spec.Progress = r.progressOf(id, name, number)
 		end, shutdown := r.execute(ctx, pol, spec)
 		p := r.pipelines[run.Pipeline]
 		if shutdown {
@@ -208,10 +209,59 @@ func retryDelay(base time.Duration, attempt int) time.Duration {
 	return min(d, maxRetryDelay)
 }
 
+// progressOf returns the StepSpec.Progress of an attempt: it records the
+// phase the executor reports while the attempt is still running.
+func (r *Runner) progressOf(id, name string, number int) func(AttemptPhase, string) {
+	return func(phase AttemptPhase, msg string) {
+		_, err := r.update(id, func(_ *store.Tx, run *Run) error {
+			rec := run.step(name)
+			if rec == nil || len(rec.Attempts) == 0 {
+				return nil
+			}
+			if a := &rec.Attempts[len(rec.Attempts)-1]; a.Number == number && a.Status == AttemptRunning {
+				a.Phase, a.PhaseMessage = phase, msg
+			}
+			return nil
+		})
+		if err != nil {
+			r.log.Warn("could not record the phase of a step attempt", "run_id", id, "step", name, "attempt", number, "phase", phase, "err", err)
+			return
+		}
+		r.log.Info("step attempt phase", "run_id", id, "step", name, "attempt", number, "phase", phase, "message", msg)
+	}
+}
+
+// stepContext is ctx, except that its cause is ErrShutdown when it ends
+// because the Runner stops, so that an executor can tell a shutdown,
+// after which the attempt runs again, from a cancel or a timeout.
+func (r *Runner) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	sctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		cause := context.Cause(ctx)
+		if r.stopping() {
+			cause = ErrShutdown
+		}
+		cancel(cause)
+	})
+	return sctx, func() {
+		stop()
+		cancel(context.Canceled)
+	}
+}
+
+// failure is an executor error that is the attempt's failure, not a
+// failure to run it: the Runner says "failed: …" rather than "could not
+// run: …". Deployers' errors are failures.
+type failure struct{ error }
+
+func (f failure) Unwrap() error { return f.error }
+
 // execute runs one attempt under the step timeout and classifies its end.
 // shutdown is set when the Runner is stopping; the attempt's end then
 // means nothing.
 func (r *Runner) execute(ctx context.Context, pol stepPolicy, spec StepSpec) (end attemptEnd, shutdown bool) {
+	ctx, stop := r.stepContext(ctx)
+	defer stop()
 	sctx, cancel := context.WithTimeoutCause(ctx, pol.timeout, errStepTimout)
 	defer cancel()
 	out, err := pol.executor.Execute(sctx, spec)
@@ -231,11 +281,20 @@ func (r *Runner) execute(ctx context.Context, pol stepPolicy, spec StepSpec) (en
 		end.status, end.why = AttemptTimedOut, fmt.Sprintf("exceeded the step timeout of %s", pol.timeout)
 	case err != nil:
 		end.status, end.permanent, end.why = AttemptFailed, errors.Is(err, ErrPermanent), "could not run: "+err.Error()
+		if f := (failure{}); errors.As(err, &f) {
+			end.why = "failed: " + f.Error()
+		}
 	case out.ExitCode != 0:
 		code := out.ExitCode
 		end.status, end.exitCode, end.why = AttemptFailed, &code, fmt.Sprintf("exited with code %d", code)
 		if code < 0 {
 			end.why = "was killed by a signal"
+			if out.Reason != "" {
+				end.why = "ended without an exit code"
+			}
+		}
+		if out.Reason != "" {
+			end.why += " (" + out.Reason + ")"
 		}
 		if slices.Contains(pol.permanent, code) {
 			end.permanent, end.why = true, end.why+", a permanent failure exit code"
