@@ -183,6 +183,6 @@ func TestKafkaDeadLetters(t *testing.T) {
 	require.Equal(t, uint64(4), s.Events(monitor.StreamPredictions, monitor.Rejected))
 	require.Equal(t, map[string]float64{
 		"model=payments,reason=malformed": 1, "model=payments,reason=invalid": 2,
-		"model=payments,reason=oversized": 1, "model=payments,reason=late": 0,
+		"model=payments,reason=oversized": 1,
 	}, values(t, reg, "driftwatch_kafka_dead_letters_total"))
 }
