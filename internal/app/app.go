@@ -8,8 +8,11 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/driftwatch/driftwatch/collectors/monitor"
 	"github.com/driftwatch/driftwatch/collectors/source"
+	"github.com/driftwatch/driftwatch/internal/leader"
 	"github.com/driftwatch/driftwatch/internal/server"
 	"github.com/driftwatch/driftwatch/pipelines"
 	"github.com/driftwatch/driftwatch/store"
@@ -30,6 +33,18 @@ type App struct {
 	engine        *triggers.Engine
 	evaluator     *embedded.Evaluator // nil when Alertmanager is configured
 	runner        *pipelines.Runner   // nil when no pipeline is configured
+	// routes is where the control half mounts the webhook and the API.
+	routes  routes
+	leading prometheus.Gauge
+
+	// With leader election (leader.go): the Elector, the gate in front of
+	// the webhook and the API, the current term (nil on a standby), and
+	// the champions published to every replica. A term's publish is set.
+	elector   *leader.Elector
+	gate      *gate
+	term      atomic.Pointer[App]
+	champions *champions
+	publish   *champions
 
 	started  atomic.Bool
 	cleanups cleanupStack
@@ -61,11 +76,12 @@ func New(opts Options) (*App, error) {
 	if a.server, err = a.newServer(); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	if err := a.newTriggers(); err != nil {
+	a.routes = a.server
+	if a.leading, err = newLeading(opts.Registry); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	if err := a.newPipelines(); err != nil {
-		return nil, errors.Join(fmt.Errorf("app: %w", err), a.db.Close())
+	if err := a.newControl(); err != nil {
+		return nil, err
 	}
 	var errs []error
 	for _, cfg := range opts.Config.Models {
@@ -79,10 +95,36 @@ func New(opts Options) (*App, error) {
 		a.models = append(a.models, m)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, errors.Join(err, a.db.Close())
+		return nil, errors.Join(err, a.closeStore())
 	}
-	a.failed = make(chan error, len(a.models))
+	a.failed = make(chan error, len(a.models)+1)
 	return a, nil
+}
+
+// newControl builds the control half, or with leader election the Elector
+// that builds it in each term.
+func (a *App) newControl() error {
+	if a.opts.Config.LeaderElection.Enabled {
+		if err := a.newElection(); err != nil {
+			return fmt.Errorf("app: leader election: %w", err)
+		}
+		return nil
+	}
+	if err := a.newTriggers(); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	if err := a.newPipelines(); err != nil {
+		return errors.Join(fmt.Errorf("app: %w", err), a.db.Close())
+	}
+	return nil
+}
+
+// closeStore closes the store, if this app opened it.
+func (a *App) closeStore() error {
+	if a.db == nil {
+		return nil
+	}
+	return a.db.Close()
 }
 
 // unjoin returns the errors joined in err, so that each gets its own
@@ -123,7 +165,7 @@ func (a *App) Start(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("app: Start was already called")
 	}
-	a.cleanups.push("store", func(context.Context) error { return a.db.Close() })
+	a.cleanups.push("store", func(context.Context) error { return a.closeStore() })
 	if err := a.server.Start(); err != nil {
 		return errors.Join(err, a.cleanups.run(context.Background(), a.log))
 	}
@@ -145,8 +187,13 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		return errors.Join(errs...)
 	})
-	a.startTriggers()
-	a.startPipelines()
+	if a.elector != nil {
+		a.startElection()
+	} else {
+		a.leading.Set(1)
+		a.startTriggers()
+		a.startPipelines()
+	}
 	a.startModels(ctx)
 	return nil
 }

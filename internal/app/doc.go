@@ -21,6 +21,15 @@
 // Run with its error, since driftwatch would otherwise watch it no longer
 // while looking healthy.
 //
+// # Leader election
+//
+// With leader_election.enabled, several replicas share storage.dir and
+// elect a leader with a Lease (internal/leader). Every replica runs the
+// monitor half: the models, /metrics and the probes. Only the leader runs
+// the control half: the store, the trigger engine, the pipelines, the
+// webhook and the API, which standbys answer with 503. leader.go has the
+// details.
+//
 // # Paths
 //
 // Relative data file paths of a model (source.file.path,
@@ -31,7 +40,7 @@
 // # Checkpoints
 //
 // Monitors of Kafka models keep their checkpoints in
-// <storage.dir>/checkpoints, so that a restart neither loses nor counts
+// storage.checkpoint_dir (by default <storage.dir>/checkpoints), so that a restart neither loses nor counts
 // twice the events around its committed offsets. Replays keep theirs in
 // memory: a replay always starts again from the first line, and a saved
 // checkpoint would make a second replay of the same file count every

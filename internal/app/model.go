@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -93,7 +92,7 @@ func (a *App) newModel(cfg collectors.ModelConfig) (*model, error) {
 			return nil, err
 		}
 	}
-	if m.checkpoint, err = monitor.NewFileCheckpointer(filepath.Join(a.opts.Config.Storage.Dir, "checkpoints")); err != nil {
+	if m.checkpoint, err = monitor.NewFileCheckpointer(a.opts.Config.Storage.Checkpoints()); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -183,6 +182,12 @@ func (a *App) startModel(ctx context.Context, m *model) error {
 // deployed before driftwatch took over; otherwise the configured ones.
 func (a *App) reference(ctx context.Context, m *model) (collectors.ModelConfig, *drift.Profile, error) {
 	cfg := m.cfg
+	if a.champions != nil {
+		cfg, p, ok, err := a.champions.reference(cfg, m.log)
+		if ok || err != nil {
+			return cfg, p, err
+		}
+	}
 	if a.runner != nil {
 		v, ok, err := a.runner.Registry().Champion(cfg.Name)
 		if err != nil {

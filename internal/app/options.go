@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -67,6 +68,11 @@ type Options struct {
 	// sizes, heartbeats and backoffs. Its Logger, Now and Secrets are
 	// replaced by the app's.
 	Kafka kafkasource.Options
+	// PodName and PodNamespace name the pod driftwatch runs in, as the
+	// downward API gives them; empty means $POD_NAME and $POD_NAMESPACE.
+	// With leader election, PodName is this replica's identity in the
+	// Lease, and the leader labels its pod (internal/leader).
+	PodName, PodNamespace string
 }
 
 func (o Options) withDefaults() Options {
@@ -78,6 +84,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Secrets.Dir == "" {
 		o.Secrets.Dir = o.ConfigDir
+	}
+	if o.PodName == "" {
+		o.PodName = os.Getenv("POD_NAME")
+	}
+	if o.PodNamespace == "" {
+		o.PodNamespace = os.Getenv("POD_NAMESPACE")
 	}
 	return o
 }

@@ -6,19 +6,22 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/driftwatch/driftwatch/collectors/monitor"
 	"github.com/driftwatch/driftwatch/pipelines"
+	"github.com/driftwatch/driftwatch/pipelines/kubernetes"
 	"github.com/driftwatch/driftwatch/pipelines/local"
 	"github.com/driftwatch/driftwatch/triggers"
 )
 
 // newPipelines builds the pipeline runner over the trigger engine's run
 // queue and mounts the runs and models API. Pipelines whose executor or
-// deploy target this build cannot run are left out: their runs fail at
-// once with the reason, and the start log names them.
+// deploy target is not available (the Kubernetes ones without cluster
+// credentials) are left out: their runs fail at once with the reason, and
+// the start log names them.
 func (a *App) newPipelines() error {
 	cfg := a.opts.Config
 	if len(cfg.Pipelines) == 0 {
@@ -27,15 +30,17 @@ func (a *App) newPipelines() error {
 	executors := map[pipelines.ExecutorType]pipelines.Executor{
 		pipelines.ExecutorLocal: local.New(local.Options{Logger: a.log.With("component", "local-executor")}),
 	}
+	deployers := map[pipelines.DeployTarget]pipelines.Deployer{}
+	noCluster := a.addKubernetes(cfg.Pipelines, executors, deployers)
 	for k, e := range a.opts.Executors {
 		executors[k] = e
 	}
 	var supported []pipelines.Pipeline
 	unsupported := map[string]string{}
 	for _, p := range cfg.Pipelines {
-		if why := unsupportedBy(p, executors); why != "" {
+		if why := unsupportedBy(p, executors, deployers, noCluster); why != "" {
 			unsupported[p.Name] = why
-			a.log.Error("pipeline cannot run in this build; its runs will fail", "pipeline", p.Name, "reason", why)
+			a.log.Error("pipeline cannot run; its runs will fail", "pipeline", p.Name, "reason", why)
 			continue
 		}
 		supported = append(supported, p)
@@ -45,7 +50,7 @@ func (a *App) newPipelines() error {
 	a.runner, err = pipelines.NewRunner(pipelines.Options{
 		Pipelines: supported, Store: a.db, Source: src,
 		Switcher: pipelines.SwitcherFunc(a.Switch), Observer: pipelines.ObserverFunc(a.Observe),
-		Executors: executors, Dir: filepath.Join(cfg.Storage.Dir, "pipelines"), ConfigDir: a.opts.ConfigDir,
+		Executors: executors, Deployers: deployers, Dir: filepath.Join(cfg.Storage.Dir, "pipelines"), ConfigDir: a.opts.ConfigDir,
 		Secrets: a.opts.Secrets, Window: a.lastWindow, Registerer: a.opts.Registry,
 		Logger: a.log.With("component", "pipelines"), Now: a.opts.Now, VerifyInterval: a.opts.VerifyInterval,
 	})
@@ -61,20 +66,61 @@ func (a *App) newPipelines() error {
 	if err != nil {
 		return fmt.Errorf("pipelines API: %w", err)
 	}
-	api.Register(a.server)
+	api.Register(a.routes)
 	return nil
 }
 
-// unsupportedBy says why a pipeline cannot run with the executors at hand,
-// or "" when it can.
-func unsupportedBy(p pipelines.Pipeline, executors map[pipelines.ExecutorType]pipelines.Executor) string {
+// unsupportedBy says why a pipeline cannot run with the executors and
+// deployers at hand, or "" when it can; noCluster says why there are no
+// Kubernetes ones.
+func unsupportedBy(p pipelines.Pipeline, executors map[pipelines.ExecutorType]pipelines.Executor, deployers map[pipelines.DeployTarget]pipelines.Deployer, noCluster error) string {
+	why := ""
 	switch {
 	case executors[p.Executor] == nil:
-		return fmt.Sprintf("executor %s is not available in this build", p.Executor)
-	case p.Deploy.Target != pipelines.DeployCommand:
-		return fmt.Sprintf("deploy target %s is not available in this build", p.Deploy.Target)
+		why = fmt.Sprintf("executor %s is not available", p.Executor)
+	case p.Deploy.Target != pipelines.DeployCommand && deployers[p.Deploy.Target] == nil:
+		why = fmt.Sprintf("deploy target %s is not available", p.Deploy.Target)
+	default:
+		return ""
 	}
-	return ""
+	if noCluster != nil {
+		why += ": " + noCluster.Error()
+	}
+	return why
+}
+
+// addKubernetes adds the kubernetes executor and the kubernetes-deployment
+// and kserve deploy targets when a pipeline uses them and there are
+// cluster credentials, found as kubectl finds them: $KUBECONFIG,
+// ~/.kube/config, or the service account of the pod driftwatch runs in.
+// It returns why there are none.
+func (a *App) addKubernetes(ps []pipelines.Pipeline, executors map[pipelines.ExecutorType]pipelines.Executor, deployers map[pipelines.DeployTarget]pipelines.Deployer) error {
+	if !slices.ContainsFunc(ps, func(p pipelines.Pipeline) bool {
+		return p.Executor == pipelines.ExecutorKubernetes || p.Deploy.Target == pipelines.DeployKubernetesDeployment || p.Deploy.Target == pipelines.DeployKServe
+	}) {
+		return nil
+	}
+	cfg, err := kubernetes.LoadConfig()
+	if err != nil {
+		return err
+	}
+	opts := kubernetes.Options{Config: cfg, Logger: a.log.With("component", "kubernetes")}
+	ex, err := kubernetes.New(opts)
+	if err != nil {
+		return err
+	}
+	dep, err := kubernetes.NewDeploymentDeployer(opts)
+	if err != nil {
+		return err
+	}
+	ks, err := kubernetes.NewKServeDeployer(opts)
+	if err != nil {
+		return err
+	}
+	executors[pipelines.ExecutorKubernetes] = ex
+	deployers[pipelines.DeployKubernetesDeployment], deployers[pipelines.DeployKServe] = dep, ks
+	a.log.Info("pipelines can use Kubernetes", "server", cfg.Host)
+	return nil
 }
 
 // startPipelines runs the pipeline runner until Stop.
@@ -102,8 +148,14 @@ func (a *App) startPipelines() {
 }
 
 // Runner returns the pipeline runner, or nil when no pipeline is
-// configured.
-func (a *App) Runner() *pipelines.Runner { return a.runner }
+// configured. With leader election it is nil on a standby, and each term
+// has its own.
+func (a *App) Runner() *pipelines.Runner {
+	if c := a.control(); c != nil {
+		return c.runner
+	}
+	return nil
+}
 
 // lastWindow is the data window a run uses by default: the model's latest
 // published drift window.

@@ -13,8 +13,18 @@ import (
 
 // Switch makes a model's monitor judge its events against a new model
 // version and the reference profile at profileURI, a file path or a
-// file:// URL, as after a deploy. The model must have started.
+// file:// URL, as after a deploy. The model must have started. With
+// leader election, the leader also publishes the switch in ChampionsFile
+// for the other replicas to follow.
 func (a *App) Switch(ctx context.Context, model, version, profileURI string) error {
+	if a.publish != nil {
+		return a.publish.switchAndPublish(ctx, model, version, profileURI, a.switchModel)
+	}
+	return a.switchModel(ctx, model, version, profileURI)
+}
+
+// switchModel switches this replica's monitor of model.
+func (a *App) switchModel(ctx context.Context, model, version, profileURI string) error {
 	m := a.model(model)
 	if m == nil {
 		return fmt.Errorf("switch model %q: no such model", model)

@@ -97,8 +97,8 @@ func (a *App) newTriggers() error {
 	if err != nil {
 		return errors.Join(fmt.Errorf("runs API: %w", err), db.Close())
 	}
-	a.server.Handle(webhook.AlertmanagerPath, hook)
-	a.server.Handle(webhook.RunsPath, runs)
+	a.routes.Handle(webhook.AlertmanagerPath, hook)
+	a.routes.Handle(webhook.RunsPath, runs)
 	return nil
 }
 
@@ -136,5 +136,11 @@ func (a *App) startTriggers() {
 }
 
 // Engine returns the trigger engine: the queue that pipeline runs are taken
-// from.
-func (a *App) Engine() *triggers.Engine { return a.engine }
+// from. With leader election it is nil on a standby, and each term has its
+// own.
+func (a *App) Engine() *triggers.Engine {
+	if c := a.control(); c != nil {
+		return c.engine
+	}
+	return nil
+}

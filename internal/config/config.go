@@ -1,9 +1,12 @@
 package config
 
 import (
+	"path/filepath"
+
 	"github.com/driftwatch/driftwatch/collectors"
 	"github.com/driftwatch/driftwatch/config/field"
 	"github.com/driftwatch/driftwatch/dashboards"
+	"github.com/driftwatch/driftwatch/internal/leader"
 	"github.com/driftwatch/driftwatch/internal/server"
 	"github.com/driftwatch/driftwatch/pipelines"
 	"github.com/driftwatch/driftwatch/triggers"
@@ -19,6 +22,8 @@ type Config struct {
 	Models       []collectors.ModelConfig    `yaml:"models"`
 	Triggers     triggers.Config             `yaml:"triggers"`
 	Pipelines    []pipelines.Pipeline        `yaml:"pipelines"`
+	// LeaderElection lets several replicas run, one of them leading.
+	LeaderElection leader.Config `yaml:"leader_election"`
 }
 
 // StorageConfig says where durable state lives: trigger requests, runs and
@@ -27,10 +32,22 @@ type StorageConfig struct {
 	// Dir is created if missing. A relative path is taken from the working
 	// directory.
 	Dir string `yaml:"dir"`
+	// CheckpointDir holds the Kafka monitors' window checkpoints, which
+	// belong to one replica. Empty means <Dir>/checkpoints. A relative
+	// path is taken from the working directory.
+	CheckpointDir string `yaml:"checkpoint_dir"`
 }
 
 // SetDefaults fills in the defaults for fields the configuration leaves out.
 func (c *StorageConfig) SetDefaults() { c.Dir = "driftwatch-data" }
+
+// Checkpoints returns the directory of the Kafka monitors' checkpoints.
+func (c StorageConfig) Checkpoints() string {
+	if c.CheckpointDir != "" {
+		return c.CheckpointDir
+	}
+	return filepath.Join(c.Dir, "checkpoints")
+}
 
 // Model returns the model with the given name.
 func (c *Config) Model(name string) (collectors.ModelConfig, bool) {
@@ -49,6 +66,15 @@ func (c *Config) Validate() error {
 	l.Add("server", c.Server.Validate())
 	if c.Storage.Dir == "" {
 		l.Addf("storage.dir", "must not be empty")
+	}
+	l.Add("leader_election", c.LeaderElection.Validate())
+	if c.LeaderElection.Enabled && c.Storage.CheckpointDir == "" {
+		for i, m := range c.Models {
+			if m.Source.Type == collectors.SourceKafka {
+				l.Addf("storage.checkpoint_dir", "must be set with leader_election.enabled: replicas share storage.dir, but each keeps its own checkpoints of the partitions it reads (models[%d] reads Kafka); use a directory of each replica's own, such as an emptyDir", i)
+				break
+			}
+		}
 	}
 	l.Add("prometheus", c.Prometheus.Validate())
 	l.Add("alertmanager", c.Alertmanager.Validate())

@@ -66,6 +66,11 @@ func TestBadFixtures(t *testing.T) {
 		"syntax.bad.yaml": {
 			`2: invalid YAML: did not find expected ',' or ']'`,
 		},
+		"leader-election.bad.yaml": {
+			`1:1: storage.checkpoint_dir: must be set with leader_election.enabled: replicas share storage.dir, but each keeps its own checkpoints of the partitions it reads (models[0] reads Kafka); use a directory of each replica's own, such as an emptyDir`,
+			`2:34: leader_election.lease_name: "Driftwatch" is not a valid object name (lowercase letters, digits, '-' and '.')`,
+			`2:58: leader_election.renew_deadline: must be shorter than lease_duration (15s), got 20s`,
+		},
 		"empty.bad.yaml": {
 			`1:1: models: at least one model is required`,
 		},

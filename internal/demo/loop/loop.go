@@ -315,6 +315,7 @@ func (d *run) config(st *demo.Initial, serving string) (*config.Config, error) {
 	cfg.Prometheus.Rules.KeepFiringFor = 0
 	cfg.Alertmanager.SetDefaults()
 	cfg.Grafana.SetDefaults()
+	cfg.LeaderElection.SetDefaults()
 
 	m := st.Config
 	m.Source = collectors.SourceConfig{Type: collectors.SourceEmbedded, Fields: m.Source.Fields}
