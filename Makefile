@@ -65,6 +65,11 @@ kubernetes-selftest:
 	./scripts/kubernetes.sh start
 	./scripts/kubernetes.sh selftest
 
+## e2e-cluster: the whole loop on the simulated cluster (scripts/e2e-cluster.sh).
+.PHONY: e2e-cluster
+e2e-cluster:
+	./scripts/e2e-cluster.sh
+
 services-up:
 	./scripts/services.sh up $(SERVICES)
 

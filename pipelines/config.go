@@ -3,8 +3,10 @@ package pipelines
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,6 +111,11 @@ type KubernetesConfig struct {
 	ImagePullSecrets []string      `yaml:"image_pull_secrets"`
 	// Volumes are mounted into the container of every step.
 	Volumes []Volume `yaml:"volumes"`
+	// PodAnnotations are put on the pods of every step's Job, for sidecar
+	// injection, autoscaler eviction or cost attribution. The values are
+	// templates over the run, like a step's env; in a StepSpec they are
+	// rendered.
+	PodAnnotations map[string]string `yaml:"pod_annotations"`
 }
 
 // Volume mounts a PersistentVolumeClaim, a Secret or a ConfigMap of the
@@ -361,6 +368,11 @@ func (k KubernetesConfig) Validate() error {
 		}
 		seen[v.Name], mounts[v.MountPath] = i, i
 	}
+	for _, key := range slices.Sorted(maps.Keys(k.PodAnnotations)) {
+		if err := validateAnnotationKey(key); err != nil {
+			l.Add(field.NewPath("pod_annotations").Key(key), err)
+		}
+	}
 	return l.Err()
 }
 
@@ -532,7 +544,28 @@ func (v VerifyConfig) Validate() error {
 var (
 	envName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// dnsSubdomain and qualifiedName are Kubernetes' rules for the prefix
+	// and the name of an annotation key.
+	dnsSubdomain  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	qualifiedName = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
 )
+
+// validateAnnotationKey accepts what the API server accepts as an
+// annotation key: an optional DNS subdomain prefix of at most 253
+// characters and a slash, then a name of at most 63 characters.
+func validateAnnotationKey(key string) error {
+	prefix, name, found := strings.Cut(key, "/")
+	if !found {
+		prefix, name = "", key
+	}
+	if found && (len(prefix) > 253 || !dnsSubdomain.MatchString(prefix)) {
+		return fmt.Errorf("%q is not a valid annotation key: the prefix before '/' must be a DNS subdomain (lowercase letters, digits, '-' and '.', at most 253)", key)
+	}
+	if len(name) > 63 || !qualifiedName.MatchString(name) {
+		return fmt.Errorf("%q is not a valid annotation key: the name must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", key)
+	}
+	return nil
+}
 
 func validateDNSLabel(s string) error {
 	if s == "" {

@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,18 @@ func TestPipelineValidate(t *testing.T) {
 			}
 		}, want: "kubernetes.volumes[1].mount_path: must be an absolute path, got \"relative\"\nkubernetes.volumes[1].claim: set claim, secret or config_map, exactly one\n" +
 			"kubernetes.volumes[1].name: duplicate volume \"data\" (also volumes[0])\nkubernetes.volumes[2].mount_path: /data is also mounted by volumes[0]"},
+		{name: "pod annotation keys", mutate: func(p *Pipeline) {
+			p.Executor = ExecutorKubernetes
+			p.Steps.Train.Image, p.Steps.Evaluate.Image = "train:1", "evaluate:1"
+			p.Kubernetes.PodAnnotations = map[string]string{
+				"sidecar.istio.io/inject": "false", "cluster-autoscaler.kubernetes.io/safe-to-evict": "false", "team": "risk",
+				"Example.com/cost": "x", "example.com/": "x", "a/b/c": "x", "-lead": "x", strings.Repeat("n", 64): "x",
+			}
+		}, want: "kubernetes.pod_annotations[-lead]: \"-lead\" is not a valid annotation key: the name must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit\n" +
+			"kubernetes.pod_annotations[Example.com/cost]: \"Example.com/cost\" is not a valid annotation key: the prefix before '/' must be a DNS subdomain (lowercase letters, digits, '-' and '.', at most 253)\n" +
+			"kubernetes.pod_annotations[a/b/c]: \"a/b/c\" is not a valid annotation key: the name must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit\n" +
+			"kubernetes.pod_annotations[example.com/]: \"example.com/\" is not a valid annotation key: the name must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit\n" +
+			"kubernetes.pod_annotations[" + strings.Repeat("n", 64) + "]: \"" + strings.Repeat("n", 64) + "\" is not a valid annotation key: the name must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit"},
 		{name: "name too long for job names", mutate: func(p *Pipeline) { p.Name = "a-very-long-pipeline-name-that-keeps-going-on" },
 			want: "name: \"a-very-long-pipeline-name-that-keeps-going-on\" must be at most 40 characters without \"--\", to leave room in Job names"},
 		{name: "zero deadline", mutate: func(p *Pipeline) { p.Deadline = 0 }, want: "deadline: must be positive, got 0s"},

@@ -56,8 +56,10 @@ type StepSpec struct {
 	// log or store them.
 	SecretEnv map[string]string
 	// WorkDir is the working directory (local).
-	WorkDir    string
-	Resources  Resources
+	WorkDir   string
+	Resources Resources
+	// Kubernetes is the pipeline's placement (kubernetes), with its
+	// pod_annotations rendered for this attempt.
 	Kubernetes KubernetesConfig
 	// Timeout bounds the attempt. The Runner also ends ctx then; an
 	// executor may enforce it itself too (activeDeadlineSeconds).

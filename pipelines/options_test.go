@@ -41,6 +41,14 @@ func TestNewRunnerRejects(t *testing.T) {
 		{name: "misspelt template field", mutate: func(p *pipelines.Pipeline, _ *pipelines.Options) {
 			p.Steps.Train.Args = []string{"--start={{.Window.Start}}"}
 		}, want: `pipelines: pipeline churn-retrain: steps.train.args[0]: template: args[0]:1:17: executing "args[0]" at <.Window.Start>: can't evaluate field Window in type pipelines.TemplateData`},
+		{name: "misspelt pod annotation template", mutate: func(p *pipelines.Pipeline, o *pipelines.Options) {
+			p.Executor = pipelines.ExecutorKubernetes
+			p.Steps.Train.Image, p.Steps.Evaluate.Image = "train:1", "evaluate:1"
+			p.Kubernetes.PodAnnotations = map[string]string{"example.com/run": "{{.RunId}}", "example.com/model": "{{.Model}}"}
+			o.Executors[pipelines.ExecutorKubernetes] = pipelines.ExecutorFunc(func(context.Context, pipelines.StepSpec) (pipelines.StepOutcome, error) {
+				return pipelines.StepOutcome{}, nil
+			})
+		}, want: `pipelines: pipeline churn-retrain: kubernetes.pod_annotations[example.com/run]: template: kubernetes.pod_annotations[example.com/run]:1:2: executing "kubernetes.pod_annotations[example.com/run]" at <.RunId>: can't evaluate field RunId in type pipelines.TemplateData`},
 		{name: "reserved variable", mutate: func(p *pipelines.Pipeline, _ *pipelines.Options) {
 			p.Steps.Evaluate.Env["DRIFTWATCH_MODEL"] = "x"
 		}, want: "pipelines: pipeline churn-retrain: steps.evaluate.env[DRIFTWATCH_MODEL]: names starting with DRIFTWATCH_ are set by driftwatch"},

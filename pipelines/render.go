@@ -152,6 +152,22 @@ func renderStep(s Step, d TemplateData) (args []string, env map[string]string, e
 	return args, env, errors.Join(errs...)
 }
 
+// renderPodAnnotations renders the values of kubernetes.pod_annotations
+// for one attempt; nil when there are none.
+func renderPodAnnotations(k KubernetesConfig, d TemplateData) (map[string]string, error) {
+	if len(k.PodAnnotations) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(k.PodAnnotations))
+	var errs []error
+	for key, text := range k.PodAnnotations {
+		v, err := render(fmt.Sprintf("kubernetes.pod_annotations[%s]", key), text, d)
+		errs = append(errs, err)
+		out[key] = v
+	}
+	return out, errors.Join(errs...)
+}
+
 // renderDeploy renders a deploy command.
 func renderDeploy(c CommandDeploy, d DeployTemplateData) ([]string, error) {
 	var out []string
@@ -196,6 +212,21 @@ func checkTemplates(p Pipeline) error {
 		for k := range s.SecretEnv {
 			if strings.HasPrefix(k, envPrefix) {
 				errs = append(errs, fmt.Errorf("pipelines: pipeline %s: steps.%s.secret_env[%s]: names starting with %s are set by driftwatch", p.Name, name, k, envPrefix))
+			}
+		}
+	}
+	if p.Executor == ExecutorKubernetes {
+		// The pod annotations are the pipeline's, rendered for each step;
+		// each problem is reported once.
+		seen := map[string]bool{}
+		for _, name := range []string{StepTrain, StepEvaluate} {
+			sample.Step = name
+			_, err := renderPodAnnotations(p.Kubernetes, sample)
+			for _, e := range unjoin(err) {
+				if e != nil && !strings.Contains(e.Error(), "map has no entry for key") && !seen[e.Error()] {
+					seen[e.Error()] = true
+					errs = append(errs, fmt.Errorf("pipelines: pipeline %s: %w", p.Name, e))
+				}
 			}
 		}
 	}

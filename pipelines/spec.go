@@ -69,6 +69,10 @@ func (r *Runner) stepSpec(p Pipeline, s Step, name string, run Run, attempt int)
 	if err != nil {
 		return StepSpec{}, fmt.Errorf("rendering the step: %w", err)
 	}
+	placement := p.Kubernetes
+	if placement.PodAnnotations, err = renderPodAnnotations(p.Kubernetes, data); err != nil {
+		return StepSpec{}, fmt.Errorf("rendering the step: %w", err)
+	}
 	secrets := map[string]string{}
 	for k, ref := range s.SecretEnv {
 		if secrets[k], err = r.opts.Secrets.Resolve(ref); err != nil {
@@ -81,7 +85,7 @@ func (r *Runner) stepSpec(p Pipeline, s Step, name string, run Run, attempt int)
 	return StepSpec{
 		Name: fmt.Sprintf("%s-%s-%d", run.ID, name, attempt), RunID: run.ID, Model: run.Model, Pipeline: run.Pipeline,
 		Step: name, Attempt: attempt, Image: s.Image, Command: s.Command, Args: args, Env: env, SecretEnv: secrets,
-		WorkDir: r.workDir(s.WorkDir), Resources: s.Resources, Kubernetes: p.Kubernetes, Timeout: s.Timeout,
+		WorkDir: r.workDir(s.WorkDir), Resources: s.Resources, Kubernetes: placement, Timeout: s.Timeout,
 		LogPath:    filepath.Join(dir, fmt.Sprintf("%s-%d.log", name, attempt)),
 		ResultPath: filepath.Join(dir, fmt.Sprintf("%s-%d.result.json", name, attempt)),
 		WantResult: true, PermanentFailureExitCodes: s.PermanentFailureExitCodes,

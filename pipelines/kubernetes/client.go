@@ -59,9 +59,9 @@ type Options struct {
 	PollInterval time.Duration
 	// CleanupTimeout overrides DefaultCleanupTimeout when positive.
 	CleanupTimeout time.Duration
-	// PodAnnotations adds annotations to the pods of a step's Job. It is a
-	// hook for tests, which script the fake kubelets of the harness
-	// cluster with annotations; the configuration has no such key.
+	// PodAnnotations adds annotations to the pods of a step's Job, over
+	// the pipeline's kubernetes.pod_annotations. It is a hook for tests,
+	// which script the fake kubelets of the harness cluster per attempt.
 	PodAnnotations func(s pipelines.StepSpec) map[string]string
 }
 

@@ -43,11 +43,13 @@ const (
 //   - is created suspended, for Kueue to admit, when a queue is set;
 //   - puts a GPU step on nodes labelled nvidia.com/gpu.present=true (and
 //     nvidia.com/gpu.product when set), tolerating the nvidia.com/gpu
-//     taint.
+//     taint;
+//   - gives its pod the rendered kubernetes.pod_annotations, and over them
+//     extra (Options.PodAnnotations).
 //
 // An error is a step that cannot become a Job, such as an invalid
 // quantity; it wraps pipelines.ErrPermanent.
-func buildJob(s pipelines.StepSpec, podAnnotations map[string]string) (*batchv1.Job, *corev1.Secret, error) {
+func buildJob(s pipelines.StepSpec, extra map[string]string) (*batchv1.Job, *corev1.Secret, error) {
 	if s.Image == "" {
 		return nil, nil, fmt.Errorf("%w: the step has no image", pipelines.ErrPermanent)
 	}
@@ -86,6 +88,14 @@ func buildJob(s pipelines.StepSpec, podAnnotations map[string]string) (*batchv1.
 	}
 	pod.Containers = []corev1.Container{container}
 
+	var podAnnotations map[string]string
+	if len(k.PodAnnotations)+len(extra) > 0 {
+		podAnnotations = maps.Clone(k.PodAnnotations)
+		if podAnnotations == nil {
+			podAnnotations = map[string]string{}
+		}
+		maps.Copy(podAnnotations, extra)
+	}
 	jobLabels := maps.Clone(labels)
 	if k.Queue != "" {
 		jobLabels[labelKueueQueue] = k.Queue

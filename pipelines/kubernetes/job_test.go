@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -157,6 +158,36 @@ func TestBuildJob(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, map[string]string{"note": "x"}, j.Spec.Template.Annotations)
 			tc.check(t, j, sec)
+		})
+	}
+}
+
+func TestBuildJobPodAnnotations(t *testing.T) {
+	tests := []struct {
+		name       string
+		configured map[string]string
+		extra      map[string]string
+		want       map[string]string
+	}{
+		{name: "none"},
+		{name: "configured", configured: map[string]string{"sidecar.istio.io/inject": "false", "example.com/run": "r1"},
+			want: map[string]string{"sidecar.istio.io/inject": "false", "example.com/run": "r1"}},
+		{name: "hook only", extra: map[string]string{"note": "x"}, want: map[string]string{"note": "x"}},
+		{name: "hook over configured", configured: map[string]string{"a": "1", "b": "2"}, extra: map[string]string{"b": "3"},
+			want: map[string]string{"a": "1", "b": "3"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := baseSpec()
+			s.Kubernetes.PodAnnotations = tc.configured
+			before := maps.Clone(tc.configured)
+			j, _, err := buildJob(s, tc.extra)
+			require.NoError(t, err)
+			if diff := cmp.Diff(tc.want, j.Spec.Template.Annotations); diff != "" {
+				t.Errorf("pod annotations (-want +got):\n%s", diff)
+			}
+			require.Equal(t, before, tc.configured, "the step's map is not changed")
+			require.NotContains(t, j.Annotations, "b", "the Job itself does not get them")
 		})
 	}
 }
