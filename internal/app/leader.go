@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/driftwatch/driftwatch/internal/leader"
+	"github.com/driftwatch/driftwatch/pipelines/kubernetes"
 	"github.com/driftwatch/driftwatch/store"
 	"github.com/driftwatch/driftwatch/triggers/webhook"
 )
@@ -57,6 +58,7 @@ func newLeading(reg prometheus.Registerer) (prometheus.Gauge, error) {
 // webhook and the API, for an app with leader election.
 func (a *App) newElection() error {
 	cfg := a.opts.Config
+	kubernetes.RouteClientLogs(a.log)
 	e, err := leader.New(leader.Options{
 		Config: cfg.LeaderElection, PodName: a.opts.PodName, PodNamespace: a.opts.PodNamespace, Logger: a.log,
 	})

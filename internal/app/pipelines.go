@@ -104,6 +104,7 @@ func (a *App) addKubernetes(ps []pipelines.Pipeline, executors map[pipelines.Exe
 	if err != nil {
 		return err
 	}
+	kubernetes.RouteClientLogs(a.log)
 	opts := kubernetes.Options{Config: cfg, Logger: a.log.With("component", "kubernetes")}
 	ex, err := kubernetes.New(opts)
 	if err != nil {
