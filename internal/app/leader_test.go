@@ -116,24 +116,7 @@ server: {listen: "127.0.0.1:0"}
 storage: {dir: %q}
 leader_election: {enabled: true, namespace: %s, lease_duration: %s, renew_deadline: %s, retry_period: %s}
 models:
-  - name: credit-risk
-    version: v1
-    features:
-      - {name: age, type: numeric}
-      - {name: income, type: numeric}
-      - {name: debt_ratio, type: numeric}
-      - {name: credit_lines, type: numeric}
-      - {name: employment, type: categorical}
-      - {name: region, type: categorical}
-      - {name: account_id_hash, type: categorical, field: meta.account_hash, drift: {disabled: true}}
-    prediction: {kind: binary, positive_class: "1", classes: ["0", "1"]}
-    label: {enabled: true}
-    source:
-      type: file
-      file: {path: %q, labels_path: %q}
-    reference: {data: %q}
-    window: {size: 15m, allowed_lateness: 2m, min_events: 200}
-pipelines:
+%spipelines:
   - name: credit-risk-retrain
     model: credit-risk
     steps:
@@ -145,8 +128,7 @@ pipelines:
       target: command
       command: {command: [sh, -c, %q]}
 `, storage, kc.ns, lease.LeaseDuration, lease.RenewDeadline, lease.RetryPeriod,
-		filepath.Join(replayDir, "credit-risk.jsonl"), filepath.Join(replayDir, "credit-risk-labels.jsonl"),
-		filepath.Join(referenceDir, "credit-risk.csv"), train, evaluate, deploy)
+		creditRiskModel(), train, evaluate, deploy)
 	cfg, err := config.Parse("ha.yaml", []byte(yaml))
 	require.NoError(t, err)
 

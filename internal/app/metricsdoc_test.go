@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -167,24 +166,7 @@ func gatherPipelineRun(t *testing.T) []*dto.MetricFamily {
 server: {listen: "127.0.0.1:0"}
 storage: {dir: %q}
 models:
-  - name: credit-risk
-    version: v1
-    features:
-      - {name: age, type: numeric}
-      - {name: income, type: numeric}
-      - {name: debt_ratio, type: numeric}
-      - {name: credit_lines, type: numeric}
-      - {name: employment, type: categorical}
-      - {name: region, type: categorical}
-      - {name: account_id_hash, type: categorical, field: meta.account_hash, drift: {disabled: true}}
-    prediction: {kind: binary, positive_class: "1", classes: ["0", "1"]}
-    label: {enabled: true}
-    source:
-      type: file
-      file: {path: %q, labels_path: %q}
-    reference: {data: %q}
-    window: {size: 15m, allowed_lateness: 2m, min_events: 200}
-    drift: {numeric_method: ks, categorical_method: chisquare}
+%s    drift: {numeric_method: ks, categorical_method: chisquare}
     quality:
       metrics: [{metric: roc_auc, threshold: 0.75}]
 pipelines:
@@ -198,8 +180,7 @@ pipelines:
     deploy:
       target: command
       command: {command: ["true"]}
-`, dir, filepath.Join(replayDir, "credit-risk.jsonl"), filepath.Join(replayDir, "credit-risk-labels.jsonl"),
-		filepath.Join(referenceDir, "credit-risk.csv"), train, evaluate)
+`, dir, creditRiskModel(), train, evaluate)
 	cfg, err := config.Parse("metricsdoc.yaml", []byte(yaml))
 	require.NoError(t, err)
 	require.Empty(t, cfg.Alertmanager.URL)

@@ -26,22 +26,11 @@ var (
 	referenceDir, _ = filepath.Abs("../../testdata/reference")
 )
 
-// TestPipelineRunThroughTheApp asks a running app for a run over the API:
-// the trigger engine queues it, the pipeline runner trains, evaluates,
-// gates and deploys with real child processes, switches the monitor to
-// the new version and its profile, and both the engine and the registry
-// record the outcome.
-func TestPipelineRunThroughTheApp(t *testing.T) {
-	dir := t.TempDir()
-	profile := writeCreditRiskProfile(t, dir)
-	deployed := filepath.Join(dir, "serving.txt")
-	train := fmt.Sprintf(`printf '{"metrics":{"log_loss":0.41},"model_uri":"file://%s/model-v2.json","version":"v2","profile_uri":"%s"}' > "$DRIFTWATCH_RESULT"`, dir, profile)
-	evaluate := `printf '{"metrics":{"roc_auc":0.91}}' > "$DRIFTWATCH_RESULT"`
-	yaml := fmt.Sprintf(`
-server: {listen: "127.0.0.1:0"}
-storage: {dir: %q}
-models:
-  - name: credit-risk
+// creditRiskModel is the credit-risk model of the example configuration
+// over the committed replay and reference fixtures, as an entry of a YAML
+// models list. Lines indented as its keys may follow it.
+func creditRiskModel() string {
+	return fmt.Sprintf(`  - name: credit-risk
     version: v1
     features:
       - {name: age, type: numeric}
@@ -58,7 +47,26 @@ models:
       file: {path: %q, labels_path: %q}
     reference: {data: %q}
     window: {size: 15m, allowed_lateness: 2m, min_events: 200}
-triggers:
+`, filepath.Join(replayDir, "credit-risk.jsonl"), filepath.Join(replayDir, "credit-risk-labels.jsonl"),
+		filepath.Join(referenceDir, "credit-risk.csv"))
+}
+
+// TestPipelineRunThroughTheApp asks a running app for a run over the API:
+// the trigger engine queues it, the pipeline runner trains, evaluates,
+// gates and deploys with real child processes, switches the monitor to
+// the new version and its profile, and both the engine and the registry
+// record the outcome.
+func TestPipelineRunThroughTheApp(t *testing.T) {
+	dir := t.TempDir()
+	profile := writeCreditRiskProfile(t, dir)
+	deployed := filepath.Join(dir, "serving.txt")
+	train := fmt.Sprintf(`printf '{"metrics":{"log_loss":0.41},"model_uri":"file://%s/model-v2.json","version":"v2","profile_uri":"%s"}' > "$DRIFTWATCH_RESULT"`, dir, profile)
+	evaluate := `printf '{"metrics":{"roc_auc":0.91}}' > "$DRIFTWATCH_RESULT"`
+	yaml := fmt.Sprintf(`
+server: {listen: "127.0.0.1:0"}
+storage: {dir: %q}
+models:
+%striggers:
   rules:
     - {name: weekly, pipeline: credit-risk-retrain, schedule: "@weekly"}
 pipelines:
@@ -73,8 +81,7 @@ pipelines:
       target: command
       command: {command: [sh, -c, 'printf %%s "{{.Version}} {{.URI}}" > %s']}
     verify: {period: 1s, max_drift_share: 1}
-`, dir, filepath.Join(replayDir, "credit-risk.jsonl"), filepath.Join(replayDir, "credit-risk-labels.jsonl"),
-		filepath.Join(referenceDir, "credit-risk.csv"), train, evaluate, deployed)
+`, dir, creditRiskModel(), train, evaluate, deployed)
 	cfg, err := config.Parse("pipelines.yaml", []byte(yaml))
 	require.NoError(t, err)
 	opts := testOptions(cfg, nil)
