@@ -261,7 +261,7 @@ func printRun(w io.Writer, resp pipelines.RunResponse) {
 	for _, s := range r.Steps {
 		row("step "+s.Name, "%s, %d attempt(s)", s.Status, len(s.Attempts))
 		for _, a := range s.Attempts {
-			row("", "#%d %s%s%s, log %s", a.Number, a.Status, exitCode(a.ExitCode), interrupted(a.Interrupted), a.Log)
+			row("", "#%d %s%s%s%s, log %s", a.Number, a.Status, phase(a.Phase, a.PhaseMessage), exitCode(a.ExitCode), interrupted(a.Interrupted), a.Log)
 		}
 	}
 	_ = tw.Flush()
@@ -351,4 +351,16 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// phase describes what the executor last reported of a running attempt,
+// such as a Job that Kueue holds in its queue.
+func phase(p pipelines.AttemptPhase, msg string) string {
+	switch {
+	case p == "":
+		return ""
+	case msg == "":
+		return " (" + string(p) + ")"
+	}
+	return " (" + string(p) + ": " + msg + ")"
 }

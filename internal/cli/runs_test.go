@@ -217,3 +217,22 @@ func TestRunsCredentials(t *testing.T) {
 	require.Equal(t, ExitUsage, code)
 	require.Equal(t, "driftwatch: runs list: --server: \"localhost:1\" is not an http:// or https:// URL\n", stderr)
 }
+
+func TestAttemptPhase(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		phase pipelines.AttemptPhase
+		msg   string
+		want  string
+	}{
+		{name: "no phase", want: ""},
+		{name: "phase alone", phase: "queued", want: " (queued)"},
+		{name: "phase and message", phase: "queued", msg: "Kueue admits it when gpu-training has quota", want: " (queued: Kueue admits it when gpu-training has quota)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := phase(tc.phase, tc.msg); got != tc.want {
+				t.Errorf("phase(%q, %q) = %q, want %q", tc.phase, tc.msg, got, tc.want)
+			}
+		})
+	}
+}
