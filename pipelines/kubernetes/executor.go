@@ -96,6 +96,11 @@ func (e *Executor) Execute(ctx context.Context, s pipelines.StepSpec) (pipelines
 	}
 	out, err = e.outcome(ctx, job, logf)
 	out.Log = s.LogPath
+	if err != nil && ctx.Err() != nil {
+		// The Job ended as ctx did: reading its outcome was cut short, and
+		// the next start reads it again.
+		return out, e.stop(ctx, ns, name, job, logf)
+	}
 	if err != nil {
 		fmt.Fprintf(logf, "=== driftwatch: %v\n", err)
 	}
