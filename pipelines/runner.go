@@ -180,7 +180,7 @@ func (o Options) check() error {
 			errs = append(errs, fmt.Errorf("pipelines: pipeline %s: %w", p.Name, err))
 			continue
 		}
-		if err := checkSupported(p, o.Executors, o.Deployers); err != nil {
+		if err := Supported(p, o.Executors, o.Deployers); err != nil {
 			errs = append(errs, err)
 		}
 		if err := checkTemplates(p); err != nil {
@@ -191,10 +191,11 @@ func (o Options) check() error {
 	return errors.Join(errs...)
 }
 
-// checkSupported rejects a pipeline whose executor or deploy target the
-// Runner was given nothing for, when the Runner is built rather than in
-// the middle of a run.
-func checkSupported(p Pipeline, executors map[ExecutorType]Executor, deployers map[DeployTarget]Deployer) error {
+// Supported reports a pipeline whose executor or deploy target has nothing
+// to run it among executors and deployers. NewRunner refuses such a
+// pipeline when it is built rather than in the middle of a run; callers
+// use it to leave such pipelines out beforehand.
+func Supported(p Pipeline, executors map[ExecutorType]Executor, deployers map[DeployTarget]Deployer) error {
 	var errs []error
 	if executors[p.Executor] == nil && p.Executor != ExecutorLocal { // A missing local executor is reported once.
 		errs = append(errs, fmt.Errorf("pipelines: pipeline %s: executor %s is not available (Options.Executors has none)", p.Name, p.Executor))

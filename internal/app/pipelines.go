@@ -74,19 +74,14 @@ func (a *App) newPipelines() error {
 // deployers at hand, or "" when it can; noCluster says why there are no
 // Kubernetes ones.
 func unsupportedBy(p pipelines.Pipeline, executors map[pipelines.ExecutorType]pipelines.Executor, deployers map[pipelines.DeployTarget]pipelines.Deployer, noCluster error) string {
-	why := ""
-	switch {
-	case executors[p.Executor] == nil:
-		why = fmt.Sprintf("executor %s is not available", p.Executor)
-	case p.Deploy.Target != pipelines.DeployCommand && deployers[p.Deploy.Target] == nil:
-		why = fmt.Sprintf("deploy target %s is not available", p.Deploy.Target)
-	default:
+	err := pipelines.Supported(p, executors, deployers)
+	if err == nil {
 		return ""
 	}
 	if noCluster != nil {
-		why += ": " + noCluster.Error()
+		return err.Error() + ": " + noCluster.Error()
 	}
-	return why
+	return err.Error()
 }
 
 // addKubernetes adds the kubernetes executor and the kubernetes-deployment
