@@ -165,3 +165,23 @@ func newDynamic(cfg *rest.Config) (dynamic.Interface, error) {
 	}
 	return c, nil
 }
+
+// base is what the executor and the Deployment target share: their
+// options, with defaults, and a typed client.
+type base struct {
+	client *typed
+	opts   Options
+	log    *slog.Logger
+}
+
+func newBase(opts Options) (base, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return base{}, err
+	}
+	c, err := newTyped(opts.Config)
+	if err != nil {
+		return base{}, err
+	}
+	return base{client: c, opts: opts, log: opts.Logger}, nil
+}

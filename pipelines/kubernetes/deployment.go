@@ -3,7 +3,6 @@ package kubernetes
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -23,26 +22,18 @@ const defaultProgressDeadline = 600 * time.Second
 // DeploymentDeployer is the kubernetes-deployment deploy target: it puts a
 // model version into service by changing a serving Deployment's pod
 // template, and waits for the rollout.
-type DeploymentDeployer struct {
-	client *typed
-	opts   Options
-	log    *slog.Logger
-}
+type DeploymentDeployer struct{ base }
 
 var _ pipelines.Deployer = (*DeploymentDeployer)(nil)
 
 // NewDeploymentDeployer returns the kubernetes-deployment target. It does
 // not contact the cluster.
 func NewDeploymentDeployer(opts Options) (*DeploymentDeployer, error) {
-	opts, err := opts.withDefaults()
+	b, err := newBase(opts)
 	if err != nil {
 		return nil, err
 	}
-	c, err := newTyped(opts.Config)
-	if err != nil {
-		return nil, err
-	}
-	return &DeploymentDeployer{client: c, opts: opts, log: opts.Logger}, nil
+	return &DeploymentDeployer{b}, nil
 }
 
 // Deploy sets the version's model URI in the configured container: as its

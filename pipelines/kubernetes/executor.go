@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -22,25 +21,17 @@ import (
 )
 
 // Executor runs step attempts as Jobs. It is safe for concurrent use.
-type Executor struct {
-	client *typed
-	opts   Options
-	log    *slog.Logger
-}
+type Executor struct{ base }
 
 var _ pipelines.Executor = (*Executor)(nil)
 
 // New returns the kubernetes executor. It does not contact the cluster.
 func New(opts Options) (*Executor, error) {
-	opts, err := opts.withDefaults()
+	b, err := newBase(opts)
 	if err != nil {
 		return nil, err
 	}
-	c, err := newTyped(opts.Config)
-	if err != nil {
-		return nil, err
-	}
-	return &Executor{client: c, opts: opts, log: opts.Logger}, nil
+	return &Executor{b}, nil
 }
 
 // Execute runs the attempt as a Job and waits for it to end. A Job of the
