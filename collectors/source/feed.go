@@ -96,7 +96,7 @@ func NewFeed(opts FeedOptions) (*Feed, error) {
 func (f *Feed) Push(k event.Kind, data []byte) (monitor.Outcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	pos := monitor.Position{Partition: "embedded/" + string(k), Offset: f.next[k]}
+	pos := monitor.Position{Partition: feedPartition(k), Offset: f.next[k]}
 	f.next[k]++
 	if err := f.dec.DecodeJSON(&f.ev, k, data, f.opts.Now()); err != nil {
 		reason := event.ReasonOf(err)
@@ -145,7 +145,7 @@ func (f *Feed) Run(ctx context.Context) error {
 func (f *Feed) streams() []string {
 	out := make([]string, 0, len(f.next))
 	for k := range f.next {
-		out = append(out, "embedded/"+string(k))
+		out = append(out, feedPartition(k))
 	}
 	return out
 }
@@ -169,4 +169,18 @@ func (f *Feed) Switch(ctx context.Context, version string, p *drift.Profile) err
 	}
 	_, err := f.opts.Monitor.Sync(ctx, f.streams()...)
 	return err
+}
+
+// feedPartition returns the position key of stream k, without building
+// a string for every event.
+func feedPartition(k event.Kind) string {
+	switch k {
+	case event.KindPrediction:
+		return "embedded/prediction"
+	case event.KindFeatures:
+		return "embedded/features"
+	case event.KindLabel:
+		return "embedded/label"
+	}
+	return "embedded/" + string(k)
 }
