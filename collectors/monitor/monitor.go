@@ -135,11 +135,7 @@ func (m *Monitor) build(opts Options) error {
 		return err
 	}
 	m.eval, m.profile = eval, p
-	m.columns = m.columns[:0]
-	for _, f := range cfg.Features {
-		i, _ := p.FeatureIndex(f.Name)
-		m.columns = append(m.columns, column{index: i, numeric: f.Type == drift.Numeric, disabled: f.Drift.Disabled})
-	}
+	m.setColumns(p)
 	wopts := drift.WindowOptions{SampleSize: cfg.Reference.SampleSize, Seed: opts.Seed}
 	m.drift = windower[*drift.Window]{
 		name: string(DriftWindow), log: m.log,
@@ -168,6 +164,15 @@ func (m *Monitor) build(opts Options) error {
 		resetAcc: (*qualityAcc).reset,
 	}
 	return nil
+}
+
+// setColumns maps the configured features to their columns in profile p.
+func (m *Monitor) setColumns(p *drift.Profile) {
+	m.columns = m.columns[:0]
+	for _, f := range m.cfg.Features {
+		i, _ := p.FeatureIndex(f.Name)
+		m.columns = append(m.columns, column{index: i, numeric: f.Type == drift.Numeric, disabled: f.Drift.Disabled})
+	}
 }
 
 // restore loads the checkpoint: events before its marks belong to windows

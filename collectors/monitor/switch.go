@@ -49,11 +49,7 @@ func (m *Monitor) Switch(version string, p *drift.Profile) error {
 		m.joinSave.changed = true
 	}
 	m.eval, m.profile = eval, p
-	m.columns = m.columns[:0]
-	for _, f := range m.cfg.Features {
-		i, _ := p.FeatureIndex(f.Name)
-		m.columns = append(m.columns, column{index: i, numeric: f.Type == drift.Numeric, disabled: f.Drift.Disabled})
-	}
+	m.setColumns(p)
 	// Released windows were sized for the old profile.
 	m.drift.free = append(m.drift.free[:0], &slot[*drift.Window]{acc: probe})
 	m.drift.newAcc = func() (*drift.Window, error) { return drift.NewWindow(p, wopts) }
